@@ -1,0 +1,50 @@
+#pragma once
+// Shared pieces of noisestudio-cli: exit codes, the Ctrl-C -> JobContext bridge, result output.
+// The CLI prints results (stdout, or JSON with --json) and progress on stderr; logs go to the log file.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/jobs/job_context.h"
+#include "core/util/result.h"
+
+namespace ns::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitUsage = 1,
+  kExitBadInput = 2,
+  kExitModel = 3,
+  kExitCancelled = 130,
+};
+
+int exitCodeFor(const Error& e);
+
+struct GlobalOptions {
+  bool json = false;
+  bool verbose = false;
+  std::string model;          // --model PACK (empty: built-in)
+  std::string device = "cpu";  // --device cpu|cuda
+};
+
+// Prints an error for a person (stderr, or {"ok":false,...} on stdout with --json); returns the exit code.
+int reportError(const GlobalOptions& g, const Error& e);
+
+// The job context of the command being run. Ctrl-C (SIGINT) cancels it; a second Ctrl-C exits.
+JobContext& currentJob();
+void installInterruptHandler();
+// A progress callback that draws "stage  12/50  ETA 3s" on stderr (only when stderr is a tty or
+// --verbose), throttled to ~10 updates per second.
+JobContext::ProgressFn stderrProgress(const GlobalOptions& g);
+
+// A subcommand registers its options and a run function that returns an exit code.
+using CommandRunner = std::function<int()>;
+struct CommandTable {
+  std::vector<std::pair<CLI::App*, CommandRunner>> commands;
+  void add(CLI::App* sub, CommandRunner run) { commands.emplace_back(sub, std::move(run)); }
+};
+
+}  // namespace ns::cli

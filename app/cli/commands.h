@@ -1,0 +1,10 @@
+#pragma once
+// Each verb lives in its own cmd_<verb>.cpp and registers itself here (called from main.cpp).
+
+#include "app/cli/cli_common.h"
+
+namespace ns::cli {
+
+void addInfoCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
+
+}  // namespace ns::cli

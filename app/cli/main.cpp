@@ -1,0 +1,33 @@
+// noisestudio-cli: batch and headless work on the same engine as the GUI.
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "core/util/log.h"
+
+int main(int argc, char** argv) {
+  using namespace ns::cli;
+  CLI::App app{"NoiseStudio command line: generate, invert, edit, warp and render through diffusion noise"};
+  app.set_version_flag("--version", std::string("noisestudio-cli ") + NS_VERSION);
+  app.require_subcommand(1);
+  GlobalOptions g;
+  app.add_flag("--json", g.json, "Print machine-readable JSON results on stdout");
+  app.add_flag("-v,--verbose", g.verbose, "Log details and show progress on stderr");
+  app.add_option("--model", g.model, "Model pack folder (default: the built-in model)");
+  app.add_option("--device", g.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+
+  CommandTable table;
+  addInfoCommand(app, g, table);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  ns::initLogging("noisestudio-cli", g.verbose);
+  installInterruptHandler();
+  for (auto& [sub, run] : table.commands) {
+    if (sub->parsed()) return run();
+  }
+  return kExitUsage;
+}

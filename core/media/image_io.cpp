@@ -1,0 +1,69 @@
+#include "core/media/image_io.h"
+
+#include <ATen/ATen.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+namespace ns::media {
+
+namespace fs = std::filesystem;
+
+Result<at::Tensor> readImage(const std::string& path, const ImageLimits& limits) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return makeError(ErrorKind::BadInput, path + ": file not found");
+  if (fs::file_size(path, ec) == 0) return makeError(ErrorKind::BadInput, path + ": the file is empty");
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  cv::Mat img;
+  try {
+    img = cv::imdecode(bytes, cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    return makeError(ErrorKind::BadInput, path + ": cannot decode image (" + e.what() + ")");
+  }
+  if (img.empty()) return makeError(ErrorKind::BadInput, path + ": not a readable image, or truncated");
+  if (img.cols > limits.maxWidth || img.rows > limits.maxHeight)
+    return makeError(ErrorKind::BadInput, path + ": image is " + std::to_string(img.cols) + "x" +
+                                              std::to_string(img.rows) + ", larger than the limit");
+  cv::Mat rgb;
+  cv::cvtColor(img, rgb, cv::COLOR_BGR2RGB);
+  at::Tensor t = at::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, at::kByte).clone();
+  return t.permute({2, 0, 1}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
+}
+
+Result<void> writeImage(const std::string& path, const at::Tensor& image) {
+  at::Tensor t = image.detach().to(at::kCPU).to(at::kFloat);
+  if (t.dim() == 4 && t.size(0) == 1) t = t[0];
+  if (t.dim() != 3 || t.size(0) != 3)
+    return makeError(ErrorKind::Internal, path + ": writeImage expects [3,H,W], got " + std::to_string(t.dim()) + "-d");
+  at::Tensor u8 = t.add(1.0).mul(127.5).round().clamp(0, 255).to(at::kByte).permute({1, 2, 0}).contiguous();
+  cv::Mat rgb(static_cast<int>(u8.size(0)), static_cast<int>(u8.size(1)), CV_8UC3, u8.data_ptr());
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  std::vector<uchar> buf;
+  const std::string ext = fs::path(path).extension().string();
+  try {
+    if (!cv::imencode(ext.empty() ? ".png" : ext, bgr, buf))
+      return makeError(ErrorKind::BadInput, path + ": cannot encode an image with extension '" + ext + "'");
+  } catch (const cv::Exception& e) {
+    return makeError(ErrorKind::BadInput, path + ": cannot encode image (" + e.what() + ")");
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return makeError(ErrorKind::Io, path + ": cannot open for writing");
+    out.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
+    if (!out) return makeError(ErrorKind::Io, path + ": write failed (disk full?)");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return makeError(ErrorKind::Io, path + ": cannot rename temporary file: " + ec.message());
+  return {};
+}
+
+}  // namespace ns::media
