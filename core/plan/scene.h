@@ -2,6 +2,7 @@
 // Scene description shared by the scene generator (training data), the verifier and the
 // evaluation: what is in a generated "shapes world" image and where.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,13 @@ struct NormBox {
   float height() const { return y1 - y0; }
 };
 
-float iou(const NormBox& a, const NormBox& b);
+inline float iou(const NormBox& a, const NormBox& b) {
+  const float ix = std::max(0.f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0));
+  const float iy = std::max(0.f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
+  const float inter = ix * iy;
+  const float uni = a.width() * a.height() + b.width() * b.height() - inter;
+  return uni > 0 ? inter / uni : 0.f;
+}
 
 struct SceneObject {
   std::string shape;   // one of Vocabulary::shapes()
