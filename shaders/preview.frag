@@ -1,0 +1,106 @@
+#version 450
+// Preview colour mapping. Mirrors ui/preview/reference_render.cpp (the CPU reference the tests
+// compare against): change both together.
+// Each slot is an R32_SFLOAT 2D array texture, one layer per uploaded channel, read with
+// texelFetch (nearest pixel, no filtering: the preview is for pixel peeping).
+
+layout(set = 0, binding = 0) uniform sampler2DArray tex0;  // primary, current frame
+layout(set = 0, binding = 1) uniform sampler2DArray tex1;  // secondary (split) or previous frame (onion)
+layout(set = 0, binding = 2) uniform sampler2DArray tex2;  // next frame (onion)
+
+layout(push_constant) uniform Params {
+  vec4 xform;    // image origin x, y (view px), scale (view px per image px), split x (view px)
+  vec4 size01;   // slot 0 width, height; slot 1 width, height
+  vec4 size2;    // slot 2 width, height; background grey; divider half width (view px)
+  ivec4 maps;    // colour map of slots 0..2 (1 rgb, 2 heat, 3 wheel); mode (0 single, 1 split, 2 onion)
+  ivec4 layers;  // uploaded layer count of slots 0..2
+  vec4 mparam;   // map parameter of slots 0..2 (heat: ±range; wheel: max magnitude)
+  vec4 weights;  // onion weights: current, previous, next
+} pc;
+
+layout(location = 0) out vec4 outColor;
+
+const float PI = 3.14159265358979;
+
+vec3 heatColour(float t) {
+  const vec3 stops[5] = vec3[5](vec3(0.02, 0.19, 0.38), vec3(0.26, 0.58, 0.76), vec3(0.97, 0.97, 0.97),
+                                vec3(0.84, 0.38, 0.30), vec3(0.40, 0.00, 0.12));
+  t = clamp(t, -1.0, 1.0);
+  float s = (t + 1.0) * 2.0;
+  int i = min(int(floor(s)), 3);
+  float f = s - float(i);
+  return stops[i] + (stops[i + 1] - stops[i]) * f;
+}
+
+// Middlebury wheel: segments RY 15, YG 6, GC 4, CB 11, BM 13, MR 6 (55 colours).
+vec3 wheelEntry(int k) {
+  float i = float(k);
+  if (k < 15) return vec3(1.0, i / 15.0, 0.0);
+  i -= 15.0;
+  if (k < 21) return vec3(1.0 - i / 6.0, 1.0, 0.0);
+  i -= 6.0;
+  if (k < 25) return vec3(0.0, 1.0, i / 4.0);
+  i -= 4.0;
+  if (k < 36) return vec3(0.0, 1.0 - i / 11.0, 1.0);
+  i -= 11.0;
+  if (k < 49) return vec3(i / 13.0, 0.0, 1.0);
+  i -= 13.0;
+  return vec3(1.0, 0.0, 1.0 - i / 6.0);
+}
+
+vec3 wheelColour(float dx, float dy, float maxMag) {
+  if (!(maxMag > 0.0)) return vec3(1.0);
+  float rad = sqrt(dx * dx + dy * dy) / maxMag;
+  float a = atan(-dy, -dx) / PI;
+  float fk = (a + 1.0) * 0.5 * 54.0;
+  int k0 = clamp(int(floor(fk)), 0, 54);
+  int k1 = (k0 + 1) % 55;
+  float f = fk - float(k0);
+  vec3 col = (1.0 - f) * wheelEntry(k0) + f * wheelEntry(k1);
+  return rad <= 1.0 ? vec3(1.0) - rad * (vec3(1.0) - col) : col * 0.75;
+}
+
+vec3 mapTexel(sampler2DArray t, ivec2 p, int map, int layers, float param) {
+  float c0 = texelFetch(t, ivec3(p, 0), 0).r;
+  if (map == 2) return heatColour(c0 / param);
+  if (map == 3) return layers >= 2 ? wheelColour(c0, texelFetch(t, ivec3(p, 1), 0).r, param) : vec3(1.0);
+  if (layers >= 3) return clamp(vec3(c0, texelFetch(t, ivec3(p, 1), 0).r, texelFetch(t, ivec3(p, 2), 0).r), 0.0, 1.0);
+  if (layers == 2) return clamp(vec3(c0, texelFetch(t, ivec3(p, 1), 0).r, 0.0), 0.0, 1.0);
+  return vec3(clamp(c0, 0.0, 1.0));
+}
+
+// Texel of a slot of size `sz` at continuous primary-image position `ip` (primary size `s0`).
+ivec2 texelOf(vec2 ip, vec2 s0, vec2 sz) {
+  return clamp(ivec2(floor(ip * sz / s0)), ivec2(0), ivec2(sz) - 1);
+}
+
+void main() {
+  vec2 fc = gl_FragCoord.xy;
+  vec2 s0 = pc.size01.xy;
+  vec2 ip = (fc - pc.xform.xy) / pc.xform.z;
+  if (ip.x < 0.0 || ip.y < 0.0 || ip.x >= s0.x || ip.y >= s0.y) {
+    outColor = vec4(vec3(pc.size2.z), 1.0);
+    return;
+  }
+  ivec2 p0 = clamp(ivec2(floor(ip)), ivec2(0), ivec2(s0) - 1);
+  int mode = pc.maps.w;
+  vec3 c;
+  if (mode == 1) {
+    if (abs(fc.x - pc.xform.w) < pc.size2.w) {
+      outColor = vec4(1.0);
+      return;
+    }
+    if (fc.x < pc.xform.w)
+      c = mapTexel(tex1, texelOf(ip, s0, pc.size01.zw), pc.maps.y, pc.layers.y, pc.mparam.y);
+    else
+      c = mapTexel(tex0, p0, pc.maps.x, pc.layers.x, pc.mparam.x);
+  } else {
+    c = mapTexel(tex0, p0, pc.maps.x, pc.layers.x, pc.mparam.x);
+    if (mode == 2) {
+      vec3 prev = pc.weights.y > 0.0 ? mapTexel(tex1, texelOf(ip, s0, pc.size01.zw), pc.maps.y, pc.layers.y, pc.mparam.y) : c;
+      vec3 next = pc.weights.z > 0.0 ? mapTexel(tex2, texelOf(ip, s0, pc.size2.xy), pc.maps.z, pc.layers.z, pc.mparam.z) : c;
+      c = pc.weights.x * c + pc.weights.y * prev + pc.weights.z * next;
+    }
+  }
+  outColor = vec4(c, 1.0);
+}

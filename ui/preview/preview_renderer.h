@@ -1,0 +1,100 @@
+#pragma once
+// PreviewRenderer: draws the PreviewScene with Vulkan. Created by PreviewWindow (QVulkanWindow
+// owns it and calls it on the UI thread). Owns every Vulkan handle it makes: all start as
+// VK_NULL_HANDLE and are destroyed in releaseSwapChainResources/releaseResources.
+//
+// Per frame in flight (QVulkanWindow::concurrentFrameCount) it keeps three R32_SFLOAT array
+// textures (one layer per uploaded channel) and one persistently mapped staging buffer that is
+// reused (grown only when a bigger frame arrives). A texture is re-uploaded only when what it
+// holds (buffer generation, frame index, channels) changes. Colour mapping runs in
+// shaders/preview.frag; the CPU only computes σ / max-magnitude per frame (cached).
+
+#include <QVulkanWindowRenderer>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "ui/preview/preview_scene.h"
+
+class QVulkanDeviceFunctions;
+
+namespace ns::ui {
+
+class PreviewWindow;
+
+class PreviewRenderer : public QVulkanWindowRenderer {
+ public:
+  PreviewRenderer(PreviewWindow* window, PreviewScene* scene);
+  ~PreviewRenderer() override;
+
+  void initResources() override;
+  void initSwapChainResources() override;
+  void releaseSwapChainResources() override;
+  void releaseResources() override;
+  void startNextFrame() override;
+
+  // Number of texture uploads done so far (tests check that unchanged frames are not re-uploaded).
+  int uploadCount() const { return m_uploads; }
+
+ private:
+  // What a slot texture holds; uploads happen only when this changes.
+  struct SlotKey {
+    const FrameBuffer* frames = nullptr;
+    uint64_t gen = 0;
+    int frame = -1, firstChannel = 0, layers = 0;
+    bool operator==(const SlotKey& o) const {
+      return frames == o.frames && gen == o.gen && frame == o.frame && firstChannel == o.firstChannel &&
+             layers == o.layers;
+    }
+  };
+  struct SlotTexture {
+    VkImage image = VK_NULL_HANDLE;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    VkImageView view = VK_NULL_HANDLE;
+    int width = 0, height = 0, layers = 0;
+    SlotKey key;
+    bool valid = false;  // holds data in SHADER_READ_ONLY layout
+  };
+  struct FrameResources {
+    std::array<SlotTexture, 3> textures;
+    VkBuffer staging = VK_NULL_HANDLE;
+    VkDeviceMemory stagingMemory = VK_NULL_HANDLE;
+    void* stagingMapped = nullptr;
+    VkDeviceSize stagingSize = 0;
+    VkDescriptorSet descriptorSet = VK_NULL_HANDLE;
+    bool descriptorsDirty = true;
+  };
+  // One slot's upload request for this frame.
+  struct SlotRequest {
+    FramesPtr frames;
+    SlotKey key;
+    int map = 1;
+    float param = 1.f;
+  };
+
+  bool createPipeline();
+  VkShaderModule loadShader(const QString& path);
+  uint32_t memoryType(uint32_t typeBits, VkMemoryPropertyFlags props) const;
+  bool ensureStaging(FrameResources& fr, VkDeviceSize bytes);
+  bool ensureTexture(SlotTexture& tex, int width, int height, int layers);
+  void destroyTexture(SlotTexture& tex);
+  void destroyFrameResources(FrameResources& fr);
+  void writeDescriptors(FrameResources& fr);
+  void fail(const QString& reason);
+
+  PreviewWindow* m_window;
+  PreviewScene* m_scene;
+  QVulkanDeviceFunctions* m_devFuncs = nullptr;
+  VkDevice m_device = VK_NULL_HANDLE;
+  VkSampler m_sampler = VK_NULL_HANDLE;
+  VkDescriptorSetLayout m_setLayout = VK_NULL_HANDLE;
+  VkDescriptorPool m_descriptorPool = VK_NULL_HANDLE;
+  VkPipelineLayout m_pipelineLayout = VK_NULL_HANDLE;
+  VkPipeline m_pipeline = VK_NULL_HANDLE;
+  VkPipelineCache m_pipelineCache = VK_NULL_HANDLE;
+  std::vector<FrameResources> m_frames;
+  bool m_failed = false;
+  int m_uploads = 0;
+};
+
+}  // namespace ns::ui
