@@ -1,0 +1,82 @@
+#pragma once
+// JobController: the UI thread's handle on the model thread (DESIGN.md ui/jobs, STYLE.md §3).
+//  - Owns one QThread and a ModelWorker moved onto it; the worker owns the ModelBundle and runs
+//    jobs one at a time. The UI thread never calls torch: it only submits functions.
+//  - submit() returns a request id; results, failures and cancellations carry it. Results of
+//    requests that were cancelled, or of live previews older than the newest one, are dropped.
+//  - cancel() sets the running job's JobContext flag directly from the calling (UI) thread.
+//  - requestLive(): debounced (liveDelayMs, default 250 ms); when it fires, the job replaces any
+//    queued live preview and stops a running one (its result would be stale anyway).
+//  - Destruction: cancel everything, quit(), wait().
+// Lives on the UI thread; all signals are emitted there.
+
+#include <QObject>
+#include <QSet>
+#include <QThread>
+#include <QTimer>
+
+#include <memory>
+
+#include "ui/jobs/job_types.h"
+
+namespace ns::ui {
+
+class JobQueue;
+class ModelWorker;
+
+class JobController : public QObject {
+  Q_OBJECT
+ public:
+  explicit JobController(QObject* parent = nullptr);
+  ~JobController() override;
+
+  RequestId submit(JobKind kind, JobFn fn, ModelNeed need = ModelNeed::Required);
+  RequestId loadModel(ModelLoaderFn loader);
+  // Debounced live preview; returns immediately. The job is submitted when no newer call came
+  // within liveDelayMs.
+  void requestLive(JobFn fn, ModelNeed need = ModelNeed::Required);
+  void setLiveDelayMs(int ms) { m_liveTimer.setInterval(ms); }
+  int liveDelayMs() const { return m_liveTimer.interval(); }
+
+  // Cancels one request (queued: dropped; running: flag set, it stops within one step).
+  void cancel(RequestId id);
+  // Cancels the running job and everything queued.
+  void cancelAll();
+
+  RequestId runningId() const;
+  bool busy() const;  // a job is running or queued
+  const QThread* modelThread() const { return &m_thread; }
+  bool modelLoaded() const { return m_modelLoaded; }
+
+ signals:
+  void started(ns::ui::RequestId id, ns::ui::JobKind kind);
+  void progressChanged(ns::ui::RequestId id, int step, int total, double etaSeconds, QString stage);
+  void resultReady(ns::ui::RequestId id, ns::ui::JobKind kind, ns::ui::JobOutput output);
+  void failed(ns::ui::RequestId id, QString message);
+  void cancelled(ns::ui::RequestId id);
+  void modelLoadedChanged(ns::ui::RequestId id, QString description);
+  void idle();  // nothing running or queued any more
+
+ private:
+  RequestId enqueue(JobRequest request);
+  void onFinished(RequestId id, JobKind kind, JobOutput output);
+  void onFailed(RequestId id, JobKind kind, QString message);
+  void onCancelled(RequestId id, JobKind kind);
+  void onModelLoaded(RequestId id, QString description);
+  void jobEnded(RequestId id);
+  bool isStale(RequestId id, JobKind kind) const;
+
+  std::shared_ptr<JobQueue> m_queue;
+  QThread m_thread;
+  ModelWorker* m_worker = nullptr;  // deleted on the model thread when it finishes
+  RequestId m_nextId = 1;
+  RequestId m_latestLive = 0;
+  QSet<RequestId> m_pending;    // submitted and not ended yet
+  QSet<RequestId> m_cancelled;  // cancelled by the user: their late results are dropped
+  QTimer m_liveTimer;
+  JobFn m_liveFn;
+  ModelNeed m_liveNeed = ModelNeed::Required;
+  bool m_modelLoaded = false;
+};
+
+}  // namespace ns::ui
