@@ -32,7 +32,27 @@ std::string dataDir();
 #define NS_TEST_CAT(a, b) NS_TEST_CAT2(a, b)
 
 #ifdef NS_HAVE_QTEST
+// Qt defines the macros `slots`, `signals` and `emit`; LibTorch headers use those words as names
+// (ivalue_inl.h, jit/api/module.h ...). ATen is therefore parsed here, before Qt's macros exist.
+// A test that needs <torch/torch.h> must include it BEFORE this header.
+#if __has_include(<ATen/ATen.h>)
+#include <ATen/ATen.h>
+#endif
 #include <QtTest>
+#include <string>
+namespace nstest {
+inline std::string cstr(const char* s) { return s ? s : ""; }
+inline std::string cstr(const std::string& s) { return s; }
+}  // namespace nstest
+// QVERIFY2 that also takes std::string messages (built only when the check fails).
+#undef QVERIFY2
+#define QVERIFY2(statement, description)                                                        \
+  do {                                                                                          \
+    const bool ns_ok_ = static_cast<bool>(statement);                                           \
+    if (!QTest::qVerify(ns_ok_, #statement, ns_ok_ ? "" : nstest::cstr(description).c_str(),   \
+                        __FILE__, __LINE__))                                                    \
+      return;                                                                                   \
+  } while (false)
 #define NS_REGISTER_TEST(Class, ...)                                                        \
   static nstest::Registrar NS_TEST_CAT(ns_reg_, Class)(#Class, [](int argc, char** argv) { \
     Class t;                                                                               \
