@@ -1,0 +1,31 @@
+#pragma once
+// Video files <-> tensors through OpenCV's FFmpeg backend. Frames are [F,3,H,W] float in [-1,1] RGB.
+// Inputs are validated before decoding everything (frame count and size limits can be raised).
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+
+#include "core/util/result.h"
+
+namespace ns::media {
+
+struct VideoLimits {
+  int maxFrames = 2000;   // refuse longer clips instead of filling memory
+  int maxWidth = 8192;
+  int maxHeight = 8192;
+};
+
+struct VideoClip {
+  at::Tensor frames;  // [F,3,H,W] in [-1,1]
+  double fps = 0.0;
+};
+
+bool isVideoPath(const std::string& path);  // by extension: .mp4 .avi .mkv .mov .webm .m4v .gif
+Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits = {});
+// Writes .mp4 (mp4v), .avi (MJPG) or .mkv (FFV1, lossless). Atomic: temp file then rename.
+Result<void> writeVideo(const std::string& path, const at::Tensor& frames, double fps);
+// Writes frames as <dir>/<stem>_0000.png ...; creates dir. Returns the number written.
+Result<int> writeImageSequence(const std::string& dir, const std::string& stem, const at::Tensor& frames);
+
+}  // namespace ns::media
