@@ -1,0 +1,263 @@
+#include "core/plan/scene_background.h"
+
+#include <cmath>
+
+#include "core/plan/scene_rng.h"
+
+namespace ns::scene {
+
+namespace {
+
+constexpr float kTwoPi = 6.28318530718f;
+
+// Daytime sky over [0, bottom]: deep blue at the top, hazy near the horizon.
+Rgb daySky(float v, float bottom, const Rgb& top, const Rgb& haze) {
+  const float t = clamp01(v / std::max(bottom, 1e-3f));
+  return lerp(top, haze, std::pow(t, 1.3f));
+}
+
+// Soft cumulus-like clouds: thresholded fractal noise, lit from above.
+Rgb addClouds(Rgb c, float u, float v, int size, uint32_t seed, float amount) {
+  const float n = fbm(u + 0.37f, v * 2.2f, 3.f, 3.f, 4, size, seed ^ 0xc10dU);
+  const float density = smoothstep(0.05f, 0.45f, n) * amount;
+  if (density <= 0.f) return c;
+  const float shade = 0.88f + 0.12f * clamp01(0.5f - fbm(u, v * 2.2f + 0.05f, 3.f, 3.f, 3, size, seed ^ 0xc10dU));
+  return lerp(c, Rgb{0.97f, 0.97f, 0.99f} * shade, density);
+}
+
+Rgb skyPixel(float u, float v, const BackgroundParams& p, int size) {
+  Rgb c = daySky(v, 1.f, {0.18f, 0.42f, 0.85f}, {0.62f, 0.80f, 0.97f});
+  return addClouds(c, u, v, size, p.texSeed, 0.8f);
+}
+
+Rgb grassPixel(float u, float v, const BackgroundParams& p, int size) {
+  const float h = p.horizon;
+  if (v < h) {
+    Rgb c = daySky(v, h, {0.25f, 0.50f, 0.88f}, {0.75f, 0.87f, 0.97f});
+    return addClouds(c, u, v, size, p.texSeed, 0.5f * (1.f - v / h));
+  }
+  const float d = (v - h) / (1.f - h);  // 0 at the horizon, 1 at the bottom edge
+  // Far field is lighter and hazier; the near field darker and more saturated.
+  Rgb c = lerp(Rgb{0.48f, 0.68f, 0.30f}, Rgb{0.20f, 0.50f, 0.12f}, std::pow(d, 0.7f));
+  // Blades: noise stretched vertically (fine across, coarse along), plus large patches.
+  const float blades = fbm(u, v, 48.f, 10.f, 2, size, p.texSeed ^ 0x9a55U);
+  const float patches = fbm(u, v, 3.f, 5.f, 3, size, p.texSeed ^ 0x9a56U);
+  c = c * (1.f + 0.18f * blades * (0.4f + 0.6f * d) + 0.14f * patches);
+  // A soft line of distant bushes right at the horizon.
+  const float bush = smoothstep(0.035f, 0.f, v - h) * (0.6f + 0.4f * fbm(u, 0.f, 9.f, 1.f, 2, size, p.texSeed));
+  return lerp(c, Rgb{0.16f, 0.36f, 0.14f}, 0.6f * bush);
+}
+
+Rgb seaPixel(float u, float v, const BackgroundParams& p, int size) {
+  const float h = p.horizon;
+  if (v < h) {
+    Rgb c = daySky(v, h, {0.22f, 0.48f, 0.88f}, {0.78f, 0.88f, 0.97f});
+    return addClouds(c, u, v, size, p.texSeed, 0.45f * (1.f - v / h));
+  }
+  const float d = (v - h) / (1.f - h);
+  Rgb c = lerp(Rgb{0.32f, 0.58f, 0.80f}, Rgb{0.04f, 0.24f, 0.50f}, std::pow(d, 0.6f));
+  // Wave crests: phase grows like log(depth), so lines crowd towards the horizon; each crest
+  // wobbles sideways with noise. Crests finer than a pixel fade out instead of aliasing.
+  const float k = p.style == 0 ? 3.0f : 4.2f;
+  const float z = d + 0.06f;
+  const float wobble = 1.2f * fbm(u, v, 3.f, 6.f, 2, size, p.texSeed ^ 0x5eaU);
+  const float phase = k * std::log(z) * kTwoPi / 2.f + wobble + 3.f * u * (0.3f + d);
+  const float cyclesPerPixel = k / (2.f * z * (1.f - h) * static_cast<float>(size));
+  const float crest = std::pow(0.5f + 0.5f * std::sin(phase), 6.f) * bandLimit(cyclesPerPixel);
+  const float trough = (0.5f - 0.5f * std::sin(phase)) * bandLimit(cyclesPerPixel);
+  c = c * (1.f - 0.18f * trough) + Rgb{0.35f, 0.42f, 0.45f} * (crest * (0.4f + 0.6f * d));
+  // A bright glint band right below the horizon.
+  return lerp(c, Rgb{0.85f, 0.92f, 0.98f}, 0.35f * smoothstep(0.03f, 0.f, v - h));
+}
+
+Rgb desertPixel(float u, float v, const BackgroundParams& p, int size) {
+  const float h = p.horizon;
+  if (v < h) return daySky(v, h, {0.38f, 0.60f, 0.90f}, {0.98f, 0.88f, 0.72f});
+  // Three dune layers; nearer dunes reach higher on the screen... each ridge is a slow sine.
+  Rgb sand{0.93f, 0.74f, 0.46f};
+  float shade = 1.f;
+  float layer = 0.f;
+  for (int i = 0; i < 3; ++i) {
+    const float fi = static_cast<float>(i);
+    const float base = h + (1.f - h) * (0.05f + 0.28f * fi);
+    const float freq = 1.3f + 0.9f * fi;
+    const float amp = 0.035f + 0.03f * fi;
+    const float arg = kTwoPi * freq * u + p.phase * (1.f + fi);
+    const float ridge = base - amp * (0.5f + 0.5f * std::sin(arg));
+    if (v >= ridge) {
+      layer = fi;
+      // Slope of the ridge decides lit (facing the sun on the left) vs shadowed flank, strongest
+      // just below the crest.
+      const float slope = std::cos(arg);
+      const float below = v - ridge;
+      shade = 1.f + 0.16f * slope * std::exp(-below * 14.f) - 0.10f * std::exp(-below * 40.f) * (slope < 0 ? 1.f : 0.f);
+    }
+  }
+  Rgb c = sand * ((0.9f + 0.04f * layer) * shade);
+  // Wind ripples, diagonal, fading where they would alias.
+  const float rf = 36.f;
+  const float ripple = std::sin(kTwoPi * (rf * v + 6.f * u) + 3.f * fbm(u, v, 4.f, 4.f, 2, size, p.texSeed));
+  c = c * (1.f + 0.05f * ripple * bandLimit(rf / static_cast<float>(size)));
+  c = c * (1.f + 0.06f * fbm(u, v, 24.f, 24.f, 2, size, p.texSeed ^ 0xd0eU));
+  // Haze at the horizon.
+  return lerp(c, Rgb{0.98f, 0.88f, 0.74f}, 0.5f * smoothstep(0.06f, 0.f, v - h));
+}
+
+Rgb nightPixel(float u, float v, const BackgroundParams& p, int size) {
+  const float h = p.horizon;
+  // Rolling hills; the sky is everything above them.
+  const float hill = h - 0.05f * (0.5f + 0.5f * std::sin(kTwoPi * 1.4f * u + p.phase)) -
+                     0.025f * fbm(u, 0.f, 6.f, 1.f, 2, size, p.texSeed);
+  if (v >= hill) {
+    Rgb g{0.05f, 0.08f, 0.13f};
+    g = g * (1.f + 0.25f * fbm(u, v, 8.f, 8.f, 3, size, p.texSeed ^ 0x41U));
+    return lerp(g, Rgb{0.10f, 0.14f, 0.24f}, 0.5f * smoothstep(0.04f, 0.f, v - hill));  // rim light
+  }
+  Rgb c = lerp(Rgb{0.02f, 0.03f, 0.11f}, Rgb{0.10f, 0.15f, 0.34f}, std::pow(clamp01(v / hill), 1.6f));
+  // Stars: one candidate per cell of a 22×22 grid, drawn as a Gaussian whose width never drops
+  // below about half a pixel (energy kept constant so small renders keep their stars).
+  const float cells = 22.f;
+  const float sigma0 = 0.0045f;
+  const float sigma = std::max(sigma0, 0.55f / static_cast<float>(size));
+  const float gain = (sigma0 * sigma0) / (sigma * sigma);
+  const int cx = static_cast<int>(std::floor(u * cells)), cy = static_cast<int>(std::floor(v * cells));
+  float star = 0.f;
+  for (int j = cy - 1; j <= cy + 1; ++j) {
+    for (int i = cx - 1; i <= cx + 1; ++i) {
+      if (hash2(i, j, p.texSeed ^ 0x57a4U) > 0.45f) continue;
+      const float sx = (static_cast<float>(i) + hash2(i, j, p.texSeed ^ 0x57a5U)) / cells;
+      const float sy = (static_cast<float>(j) + hash2(i, j, p.texSeed ^ 0x57a6U)) / cells;
+      const float b = 0.4f + 0.6f * hash2(i, j, p.texSeed ^ 0x57a7U);
+      const float r2 = (u - sx) * (u - sx) + (v - sy) * (v - sy);
+      star += b * std::exp(-r2 / (2.f * sigma * sigma));
+    }
+  }
+  c = c + Rgb{0.95f, 0.95f, 1.f} * std::min(1.f, star * gain * 1.6f);
+  // Crescent moon with a soft glow: a disc minus a shifted disc.
+  const float mr = 0.065f;
+  const float dm = std::sqrt((u - p.moonX) * (u - p.moonX) + (v - p.moonY) * (v - p.moonY));
+  const float ds = std::sqrt((u - p.moonX - 0.035f) * (u - p.moonX - 0.035f) + (v - p.moonY + 0.02f) * (v - p.moonY + 0.02f));
+  const float px = 1.f / static_cast<float>(size);
+  const float disc = clamp01(0.5f - (dm - mr) / px) * clamp01(0.5f + (ds - mr * 0.92f) / px);
+  c = c + Rgb{0.25f, 0.27f, 0.32f} * (0.5f * std::exp(-std::max(0.f, dm - mr) * 18.f));
+  return lerp(c, Rgb{0.96f, 0.94f, 0.82f}, disc);
+}
+
+Rgb snowPixel(float u, float v, const BackgroundParams& p, int size) {
+  const float h = p.horizon;
+  if (v < h) {
+    // Overcast sky and a far blue-grey ridge.
+    const float ridge = h - 0.06f * (0.5f + 0.5f * std::sin(kTwoPi * 2.1f * u + p.phase)) -
+                        0.03f * fbm(u, 0.f, 8.f, 1.f, 3, size, p.texSeed);
+    if (v > ridge) return Rgb{0.66f, 0.72f, 0.82f} * (1.f + 0.05f * fbm(u, v, 12.f, 12.f, 2, size, p.texSeed));
+    return daySky(v, h, {0.55f, 0.66f, 0.82f}, {0.86f, 0.90f, 0.95f});
+  }
+  const float d = (v - h) / (1.f - h);
+  Rgb c{0.95f, 0.96f, 0.99f};
+  // Soft drifts: low-frequency shading tinted blue in the hollows.
+  const float drift = fbm(u, v, 2.5f, 5.f, 3, size, p.texSeed ^ 0x5a0U);
+  const float hollow = smoothstep(-0.2f, 0.5f, drift);
+  c = lerp(c, Rgb{0.72f, 0.80f, 0.92f}, 0.55f * hollow * (0.5f + 0.5f * d));
+  c = c * (1.f + 0.03f * fbm(u, v, 30.f, 30.f, 2, size, p.texSeed ^ 0x5a1U));
+  return lerp(c, Rgb{0.80f, 0.84f, 0.90f}, 0.4f * smoothstep(0.05f, 0.f, v - h));
+}
+
+Rgb roomPixel(float u, float v, const BackgroundParams& p, int size) {
+  static const Rgb walls[4] = {{0.93f, 0.87f, 0.74f}, {0.76f, 0.86f, 0.80f}, {0.74f, 0.82f, 0.92f}, {0.95f, 0.80f, 0.70f}};
+  const float h = p.horizon;
+  const float px = 1.f / static_cast<float>(size);
+  const float board = 0.035f;  // skirting board height
+  if (v < h - board) {
+    Rgb c = walls[p.style % 4];
+    // Faint wallpaper stripes and a soft light falloff from the top-left lamp.
+    const float sf = 14.f;
+    const float stripe = std::sin(kTwoPi * sf * u) * bandLimit(sf / static_cast<float>(size));
+    const float light = 1.05f - 0.22f * std::sqrt((u - 0.2f) * (u - 0.2f) + v * v);
+    return c * (light * (1.f + 0.035f * stripe + 0.03f * fbm(u, v, 10.f, 10.f, 2, size, p.texSeed)));
+  }
+  if (v < h) return Rgb{0.96f, 0.95f, 0.92f} * (v < h - board + px ? 0.85f : 1.f);
+  // Floor boards converging to a vanishing point above the wall: X is constant along each
+  // board edge, so stripes in X are lines in perspective.
+  const float vpY = h - 0.9f;
+  const float X = (u - p.vanishX) / (v - vpY);
+  const float boards = 7.f;
+  const float fx = X * boards;
+  const float cell = std::floor(fx);
+  const float f = fx - cell;
+  // Board width on screen in pixels decides whether the seams can be drawn.
+  const float boardPx = (v - vpY) / boards * static_cast<float>(size);
+  const float seam = bandLimit(1.f / std::max(boardPx, 1e-3f)) * smoothstep(0.08f, 0.f, std::min(f, 1.f - f));
+  const bool wood = (p.style / 4) % 2 == 0;
+  Rgb base = wood ? Rgb{0.72f, 0.50f, 0.30f} : Rgb{0.55f, 0.57f, 0.62f};
+  base = base * (0.92f + 0.16f * hash2(static_cast<int32_t>(cell), 7, p.texSeed));  // per-board tone
+  const float grain = fbm(X * 0.5f, v, 6.f, 40.f, 2, size, p.texSeed ^ 0xf100U);
+  Rgb c = base * (1.f + (wood ? 0.10f : 0.04f) * grain) * (1.f - 0.35f * seam);
+  // Darker under the wall (contact shadow), lighter towards the viewer.
+  const float d = (v - h) / (1.f - h);
+  return c * (0.82f + 0.22f * d);
+}
+
+}  // namespace
+
+BackgroundKind SceneBackground::fromName(const std::string& name) {
+  if (name == "sky") return BackgroundKind::Sky;
+  if (name == "grass") return BackgroundKind::Grass;
+  if (name == "sea") return BackgroundKind::Sea;
+  if (name == "desert") return BackgroundKind::Desert;
+  if (name == "night") return BackgroundKind::Night;
+  if (name == "snow") return BackgroundKind::Snow;
+  if (name == "room") return BackgroundKind::Room;
+  return BackgroundKind::Invalid;
+}
+
+bool SceneBackground::hasGround(BackgroundKind kind) {
+  return kind != BackgroundKind::Sky && kind != BackgroundKind::Night && kind != BackgroundKind::Invalid;
+}
+
+BackgroundParams SceneBackground::params(BackgroundKind kind, uint64_t seed) {
+  SceneRng rng(mix64(seed ^ 0xb4c6b1e5d3a2f001ULL));
+  BackgroundParams p;
+  p.kind = kind;
+  switch (kind) {
+    case BackgroundKind::Grass: p.horizon = rng.range(0.26f, 0.44f); break;
+    case BackgroundKind::Sea: p.horizon = rng.range(0.30f, 0.46f); break;
+    case BackgroundKind::Desert: p.horizon = rng.range(0.28f, 0.42f); break;
+    case BackgroundKind::Night: p.horizon = rng.range(0.72f, 0.84f); break;
+    case BackgroundKind::Snow: p.horizon = rng.range(0.28f, 0.42f); break;
+    case BackgroundKind::Room: p.horizon = rng.range(0.45f, 0.62f); break;
+    default: p.horizon = 1.f; break;
+  }
+  // Small hue shift and brightness change: at most a few percent per channel, so the scene
+  // still reads as the same kind of place.
+  p.tint = {rng.range(0.94f, 1.06f), rng.range(0.95f, 1.05f), rng.range(0.94f, 1.06f)};
+  p.brightness = rng.range(0.92f, 1.06f);
+  p.texSeed = static_cast<uint32_t>(rng.next() >> 32);
+  p.moonX = rng.range(0.12f, 0.88f);
+  p.moonY = rng.range(0.10f, 0.24f);
+  p.vanishX = rng.range(0.3f, 0.7f);
+  p.style = rng.index(8);
+  p.phase = rng.range(0.f, kTwoPi);
+  return p;
+}
+
+void SceneBackground::paint(SceneCanvas& canvas, const BackgroundParams& p) {
+  const int n = canvas.size();
+  Rgb (*fn)(float, float, const BackgroundParams&, int) = nullptr;
+  switch (p.kind) {
+    case BackgroundKind::Sky: fn = skyPixel; break;
+    case BackgroundKind::Grass: fn = grassPixel; break;
+    case BackgroundKind::Sea: fn = seaPixel; break;
+    case BackgroundKind::Desert: fn = desertPixel; break;
+    case BackgroundKind::Night: fn = nightPixel; break;
+    case BackgroundKind::Snow: fn = snowPixel; break;
+    case BackgroundKind::Room: fn = roomPixel; break;
+    default: fn = skyPixel; break;
+  }
+  const Rgb gain = p.tint * p.brightness;
+  for (int y = 0; y < n; ++y) {
+    const float v = canvas.coord(y);
+    for (int x = 0; x < n; ++x) canvas.at(x, y) = fn(canvas.coord(x), v, p, n) * gain;
+  }
+}
+
+}  // namespace ns::scene
