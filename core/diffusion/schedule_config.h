@@ -28,6 +28,7 @@ struct ScheduleConfig {
   double betaEnd = 0.012;
   int trainSteps = 1000;
   bool zeroTerminalSnr = false;  // rescale so ᾱ_{T-1} = 0 (use with v-prediction)
+  double snrShiftScale = 1.0;    // ᾱ ← ᾱ/(s + (1−s)·ᾱ) (SNR/s) before the zero-SNR rescale; 1 = off
   bool setAlphaToOne = false;    // final ᾱ = 1 instead of ᾱ_0
   int stepsOffset = 1;           // added to leading-spaced timesteps
   TimestepSpacing spacing = TimestepSpacing::Leading;
