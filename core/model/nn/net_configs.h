@@ -1,0 +1,53 @@
+#pragma once
+// Configurations of the built-in networks (light header: no torch). They are stored in model.json
+// under "architecture" and rebuild exactly the modules that wrote the weights.
+// builtin_nets.h includes this; code that only reads/writes configs includes this header alone.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ns::nn {
+
+// Conditional UNet on latents. Defaults: ~6 M parameters; a 16×16×4 latent step (64×64 image)
+// measured in bench/bench_core_unet.cpp.
+struct UNetConfig {
+  int inChannels = 4;
+  int baseChannels = 64;
+  std::vector<int> mults{1, 2, 2};   // channel multiplier per level: 16² -> 8² -> 4²
+  int resBlocks = 2;                 // residual blocks per level (decoder has resBlocks + 1)
+  std::vector<int> attnLevels{1, 2}; // levels with self-attention + cross-attention to the tokens
+  int vocabSize = 0;                 // Vocabulary::words().size(); must be > 0
+  int tokenDim = 128;
+  int maxTokens = 16;
+  int heads = 4;
+  int groups = 8;                    // GroupNorm groups (divides every channel count)
+  nlohmann::json toJson() const;
+  // Missing fields keep their defaults; wrong types throw nlohmann::json::exception.
+  static UNetConfig fromJson(const nlohmann::json& j);
+  // "" if usable, else what is wrong (e.g. "vocabSize must be > 0").
+  std::string validate() const;
+};
+
+struct AutoencoderConfig {
+  int latentChannels = 4;
+  int baseChannels = 32;
+  int downscale = 4;  // power of two: 1, 2, 4, 8
+  int groups = 8;
+  nlohmann::json toJson() const;
+  static AutoencoderConfig fromJson(const nlohmann::json& j);
+  std::string validate() const;
+};
+
+struct ClassifierConfig {
+  int baseChannels = 32;
+  int featureDim = 128;
+  int numColours = 0, numShapes = 0, numBackgrounds = 0;  // Vocabulary list sizes; must be > 0
+  int groups = 8;
+  nlohmann::json toJson() const;
+  static ClassifierConfig fromJson(const nlohmann::json& j);
+  std::string validate() const;
+};
+
+}  // namespace ns::nn
