@@ -51,7 +51,8 @@ vec3 wheelEntry(int k) {
 vec3 wheelColour(float dx, float dy, float maxMag) {
   if (!(maxMag > 0.0)) return vec3(1.0);
   float rad = sqrt(dx * dx + dy * dy) / maxMag;
-  float a = atan(-dy, -dx) / PI;
+  if (rad == 0.0) return vec3(1.0);
+  float a = (dy == 0.0 && dx > 0.0) ? -1.0 : atan(-dy, -dx) / PI;
   float fk = (a + 1.0) * 0.5 * 54.0;
   int k0 = clamp(int(floor(fk)), 0, 54);
   int k1 = (k0 + 1) % 55;

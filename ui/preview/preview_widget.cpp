@@ -25,6 +25,8 @@ PreviewWidget::PreviewWidget(QWidget* parent, PreviewOptions options) : QWidget(
   m_reasonLabel = new QLabel(this);
   m_reasonLabel->setVisible(false);
   m_reasonLabel->setWordWrap(false);
+  // One line that never widens the dock: a long reason is cut, the full text is the tooltip.
+  m_reasonLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
   layout->addWidget(m_reasonLabel);
   connect(&m_playTimer, &QTimer::timeout, this, &PreviewWidget::advanceFrame);
 
@@ -109,6 +111,7 @@ void PreviewWidget::switchToFallback(const QString& reason) {
   }
   m_reason = reason;
   m_reasonLabel->setText(reason);
+  m_reasonLabel->setToolTip(reason);
   m_reasonLabel->setVisible(true);
   if (!m_fallback) {
     m_fallback = new PreviewFallbackView(&m_scene, this);

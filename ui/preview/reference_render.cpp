@@ -91,7 +91,10 @@ Rgb heatColour(float t) {
 Rgb wheelColour(float dx, float dy, float maxMagnitude) {
   if (!(maxMagnitude > 0.f)) return {1.f, 1.f, 1.f};
   const float rad = std::sqrt(dx * dx + dy * dy) / maxMagnitude;
-  const float a = std::atan2(-dy, -dx) / float(M_PI);               // -1..1
+  if (rad == 0.f) return {1.f, 1.f, 1.f};  // atan2(0, 0) is not defined on every GPU
+  // The wheel has a seam at +x; atan2(-0, -dx) would pick a side from the sign of zero, which
+  // GPUs do not honour, so pure +x motion (common in sketches) goes to the start explicitly.
+  const float a = (dy == 0.f && dx > 0.f) ? -1.f : std::atan2(-dy, -dx) / float(M_PI);  // -1..1
   const float fk = (a + 1.f) * 0.5f * float(kWheelColours - 1);      // 0..54
   const int k0 = std::clamp(int(std::floor(fk)), 0, kWheelColours - 1);
   const int k1 = (k0 + 1) % kWheelColours;
