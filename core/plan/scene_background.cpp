@@ -13,7 +13,7 @@ constexpr float kTwoPi = 6.28318530718f;
 // Daytime sky over [0, bottom]: deep blue at the top, hazy near the horizon.
 Rgb daySky(float v, float bottom, const Rgb& top, const Rgb& haze) {
   const float t = clamp01(v / std::max(bottom, 1e-3f));
-  return lerp(top, haze, std::pow(t, 1.3f));
+  return lerp(top, haze, t * std::sqrt(t));
 }
 
 // Soft cumulus-like clouds: thresholded fractal noise, lit from above.
@@ -38,7 +38,7 @@ Rgb grassPixel(float u, float v, const BackgroundParams& p, int size) {
   }
   const float d = (v - h) / (1.f - h);  // 0 at the horizon, 1 at the bottom edge
   // Far field is lighter and hazier; the near field darker and more saturated.
-  Rgb c = lerp(Rgb{0.48f, 0.68f, 0.30f}, Rgb{0.20f, 0.50f, 0.12f}, std::pow(d, 0.7f));
+  Rgb c = lerp(Rgb{0.48f, 0.68f, 0.30f}, Rgb{0.20f, 0.50f, 0.12f}, std::sqrt(d * std::sqrt(d)));  // d^0.75
   // Blades: noise stretched vertically (fine across, coarse along), plus large patches.
   const float blades = fbm(u, v, 48.f, 10.f, 2, size, p.texSeed ^ 0x9a55U);
   const float patches = fbm(u, v, 3.f, 5.f, 3, size, p.texSeed ^ 0x9a56U);
@@ -55,7 +55,7 @@ Rgb seaPixel(float u, float v, const BackgroundParams& p, int size) {
     return addClouds(c, u, v, size, p.texSeed, 0.45f * (1.f - v / h));
   }
   const float d = (v - h) / (1.f - h);
-  Rgb c = lerp(Rgb{0.32f, 0.58f, 0.80f}, Rgb{0.04f, 0.24f, 0.50f}, std::pow(d, 0.6f));
+  Rgb c = lerp(Rgb{0.32f, 0.58f, 0.80f}, Rgb{0.04f, 0.24f, 0.50f}, std::sqrt(d * std::sqrt(d)));
   // Wave crests: phase grows like log(depth), so lines crowd towards the horizon; each crest
   // wobbles sideways with noise. Crests finer than a pixel fade out instead of aliasing.
   const float k = p.style == 0 ? 3.0f : 4.2f;
@@ -63,8 +63,10 @@ Rgb seaPixel(float u, float v, const BackgroundParams& p, int size) {
   const float wobble = 1.2f * fbm(u, v, 3.f, 6.f, 2, size, p.texSeed ^ 0x5eaU);
   const float phase = k * std::log(z) * kTwoPi / 2.f + wobble + 3.f * u * (0.3f + d);
   const float cyclesPerPixel = k / (2.f * z * (1.f - h) * static_cast<float>(size));
-  const float crest = std::pow(0.5f + 0.5f * std::sin(phase), 6.f) * bandLimit(cyclesPerPixel);
-  const float trough = (0.5f - 0.5f * std::sin(phase)) * bandLimit(cyclesPerPixel);
+  const float sw = 0.5f + 0.5f * std::sin(phase);
+  const float limit = bandLimit(cyclesPerPixel);
+  const float crest = sw * sw * sw * sw * sw * sw * limit;
+  const float trough = (1.f - sw) * limit;
   c = c * (1.f - 0.18f * trough) + Rgb{0.35f, 0.42f, 0.45f} * (crest * (0.4f + 0.6f * d));
   // A bright glint band right below the horizon.
   return lerp(c, Rgb{0.85f, 0.92f, 0.98f}, 0.35f * smoothstep(0.03f, 0.f, v - h));
@@ -75,23 +77,27 @@ Rgb desertPixel(float u, float v, const BackgroundParams& p, int size) {
   if (v < h) return daySky(v, h, {0.38f, 0.60f, 0.90f}, {0.98f, 0.88f, 0.72f});
   // Three dune layers; nearer dunes reach higher on the screen... each ridge is a slow sine.
   Rgb sand{0.93f, 0.74f, 0.46f};
-  float shade = 1.f;
-  float layer = 0.f;
+  float layer = -1.f, arg = 0.f, ridge = 0.f;
   for (int i = 0; i < 3; ++i) {
     const float fi = static_cast<float>(i);
     const float base = h + (1.f - h) * (0.05f + 0.28f * fi);
     const float freq = 1.3f + 0.9f * fi;
     const float amp = 0.035f + 0.03f * fi;
-    const float arg = kTwoPi * freq * u + p.phase * (1.f + fi);
-    const float ridge = base - amp * (0.5f + 0.5f * std::sin(arg));
-    if (v >= ridge) {
-      layer = fi;
-      // Slope of the ridge decides lit (facing the sun on the left) vs shadowed flank, strongest
-      // just below the crest.
-      const float slope = std::cos(arg);
-      const float below = v - ridge;
-      shade = 1.f + 0.16f * slope * std::exp(-below * 14.f) - 0.10f * std::exp(-below * 40.f) * (slope < 0 ? 1.f : 0.f);
-    }
+    const float a = kTwoPi * freq * u + p.phase * (1.f + fi);
+    const float r = base - amp * (0.5f + 0.5f * std::sin(a));
+    if (v >= r) layer = fi, arg = a, ridge = r;  // the nearest dune whose crest is above v
+  }
+  float shade = 1.f;
+  if (layer >= 0.f) {
+    // Slope of the ridge decides lit (facing the sun on the left) vs shadowed flank, strongest
+    // just below the crest.
+    const float slope = std::cos(arg);
+    const float below = v - ridge;
+    const float e14 = std::exp(-below * 14.f);
+    const float e40 = std::exp(-below * 40.f);
+    shade = 1.f + 0.16f * slope * e14 - (slope < 0.f ? 0.10f * e40 : 0.f);
+  } else {
+    layer = 0.f;
   }
   Rgb c = sand * ((0.9f + 0.04f * layer) * shade);
   // Wind ripples, diagonal, fading where they would alias.
@@ -103,43 +109,27 @@ Rgb desertPixel(float u, float v, const BackgroundParams& p, int size) {
   return lerp(c, Rgb{0.98f, 0.88f, 0.74f}, 0.5f * smoothstep(0.06f, 0.f, v - h));
 }
 
+// Night: rolling hills; the sky is everything above them.
+float nightHill(float u, const BackgroundParams& p, int size) {
+  return p.horizon - 0.05f * (0.5f + 0.5f * std::sin(kTwoPi * 1.4f * u + p.phase)) -
+         0.025f * fbm(u, 0.f, 6.f, 1.f, 2, size, p.texSeed);
+}
+
 Rgb nightPixel(float u, float v, const BackgroundParams& p, int size) {
-  const float h = p.horizon;
-  // Rolling hills; the sky is everything above them.
-  const float hill = h - 0.05f * (0.5f + 0.5f * std::sin(kTwoPi * 1.4f * u + p.phase)) -
-                     0.025f * fbm(u, 0.f, 6.f, 1.f, 2, size, p.texSeed);
+  const float hill = nightHill(u, p, size);
   if (v >= hill) {
     Rgb g{0.05f, 0.08f, 0.13f};
     g = g * (1.f + 0.25f * fbm(u, v, 8.f, 8.f, 3, size, p.texSeed ^ 0x41U));
     return lerp(g, Rgb{0.10f, 0.14f, 0.24f}, 0.5f * smoothstep(0.04f, 0.f, v - hill));  // rim light
   }
-  Rgb c = lerp(Rgb{0.02f, 0.03f, 0.11f}, Rgb{0.10f, 0.15f, 0.34f}, std::pow(clamp01(v / hill), 1.6f));
-  // Stars: one candidate per cell of a 22×22 grid, drawn as a Gaussian whose width never drops
-  // below about half a pixel (energy kept constant so small renders keep their stars).
-  const float cells = 22.f;
-  const float sigma0 = 0.0045f;
-  const float sigma = std::max(sigma0, 0.55f / static_cast<float>(size));
-  const float gain = (sigma0 * sigma0) / (sigma * sigma);
-  const int cx = static_cast<int>(std::floor(u * cells)), cy = static_cast<int>(std::floor(v * cells));
-  float star = 0.f;
-  for (int j = cy - 1; j <= cy + 1; ++j) {
-    for (int i = cx - 1; i <= cx + 1; ++i) {
-      if (hash2(i, j, p.texSeed ^ 0x57a4U) > 0.45f) continue;
-      const float sx = (static_cast<float>(i) + hash2(i, j, p.texSeed ^ 0x57a5U)) / cells;
-      const float sy = (static_cast<float>(j) + hash2(i, j, p.texSeed ^ 0x57a6U)) / cells;
-      const float b = 0.4f + 0.6f * hash2(i, j, p.texSeed ^ 0x57a7U);
-      const float r2 = (u - sx) * (u - sx) + (v - sy) * (v - sy);
-      star += b * std::exp(-r2 / (2.f * sigma * sigma));
-    }
-  }
-  c = c + Rgb{0.95f, 0.95f, 1.f} * std::min(1.f, star * gain * 1.6f);
+  Rgb c = lerp(Rgb{0.02f, 0.03f, 0.11f}, Rgb{0.10f, 0.15f, 0.34f}, [](float t) { return t * std::sqrt(t); }(clamp01(v / hill)));
   // Crescent moon with a soft glow: a disc minus a shifted disc.
   const float mr = 0.065f;
   const float dm = std::sqrt((u - p.moonX) * (u - p.moonX) + (v - p.moonY) * (v - p.moonY));
   const float ds = std::sqrt((u - p.moonX - 0.035f) * (u - p.moonX - 0.035f) + (v - p.moonY + 0.02f) * (v - p.moonY + 0.02f));
   const float px = 1.f / static_cast<float>(size);
   const float disc = clamp01(0.5f - (dm - mr) / px) * clamp01(0.5f + (ds - mr * 0.92f) / px);
-  c = c + Rgb{0.25f, 0.27f, 0.32f} * (0.5f * std::exp(-std::max(0.f, dm - mr) * 18.f));
+  if (dm < 0.35f) c = c + Rgb{0.25f, 0.27f, 0.32f} * (0.5f * std::exp(-std::max(0.f, dm - mr) * 18.f));
   return lerp(c, Rgb{0.96f, 0.94f, 0.82f}, disc);
 }
 
@@ -195,6 +185,42 @@ Rgb roomPixel(float u, float v, const BackgroundParams& p, int size) {
   // Darker under the wall (contact shadow), lighter towards the viewer.
   const float d = (v - h) / (1.f - h);
   return c * (0.82f + 0.22f * d);
+}
+
+// Stars: one candidate per cell of a 22×22 grid over the image, splatted as a Gaussian whose
+// width never drops below about half a pixel (energy kept constant, so small renders keep their
+// stars). Splatting per star is much cheaper than looking up neighbour cells per pixel.
+void splatStars(SceneCanvas& canvas, const BackgroundParams& p, const Rgb& gain) {
+  const int n = canvas.size();
+  const float fn = static_cast<float>(n);
+  const int cells = 22;
+  const float sigma0 = 0.0045f;
+  const float sigma = std::max(sigma0, 0.55f / fn);
+  const float gainStar = 1.6f * (sigma0 * sigma0) / (sigma * sigma);
+  const float inv2s2 = 1.f / (2.f * sigma * sigma);
+  const float reach = 3.f * sigma;
+  for (int j = 0; j < cells; ++j) {
+    for (int i = 0; i < cells; ++i) {
+      if (hash2(i, j, p.texSeed ^ 0x57a4U) > 0.45f) continue;
+      const float sx = (static_cast<float>(i) + hash2(i, j, p.texSeed ^ 0x57a5U)) / cells;
+      const float sy = (static_cast<float>(j) + hash2(i, j, p.texSeed ^ 0x57a6U)) / cells;
+      if (sy > p.horizon) continue;
+      const float b = (0.4f + 0.6f * hash2(i, j, p.texSeed ^ 0x57a7U)) * gainStar;
+      const int x0 = std::max(0, static_cast<int>(std::floor((sx - reach) * fn)));
+      const int x1 = std::min(n - 1, static_cast<int>(std::ceil((sx + reach) * fn)));
+      const int y0 = std::max(0, static_cast<int>(std::floor((sy - reach) * fn)));
+      const int y1 = std::min(n - 1, static_cast<int>(std::ceil((sy + reach) * fn)));
+      for (int x = x0; x <= x1; ++x) {
+        const float u = canvas.coord(x);
+        if (canvas.coord(y1) >= nightHill(u, p, n) - 0.01f) continue;  // behind the hills
+        for (int y = y0; y <= y1; ++y) {
+          const float dx = u - sx, dy = canvas.coord(y) - sy;
+          const float a = std::min(1.f, b * std::exp(-(dx * dx + dy * dy) * inv2s2));
+          canvas.at(x, y) = canvas.at(x, y) + Rgb{0.95f, 0.95f, 1.f} * gain * a;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -258,6 +284,7 @@ void SceneBackground::paint(SceneCanvas& canvas, const BackgroundParams& p) {
     const float v = canvas.coord(y);
     for (int x = 0; x < n; ++x) canvas.at(x, y) = fn(canvas.coord(x), v, p, n) * gain;
   }
+  if (p.kind == BackgroundKind::Night) splatStars(canvas, p, gain);
 }
 
 }  // namespace ns::scene
