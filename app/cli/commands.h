@@ -6,5 +6,7 @@
 namespace ns::cli {
 
 void addInfoCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addGenerateCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addModelCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 
 }  // namespace ns::cli

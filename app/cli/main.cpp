@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
 
   CommandTable table;
   addInfoCommand(app, g, table);
+  addGenerateCommand(app, g, table);
+  addModelCommand(app, g, table);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,31 @@
+#include "app/cli/model_loading.h"
+
+#include <filesystem>
+
+#include "core/model/builtin_model.h"
+#include "core/util/torch_runtime.h"
+
+namespace ns::cli {
+
+Result<ModelBundle> loadModelFor(const GlobalOptions& g) {
+  initTorchRuntime();
+  const std::string device = resolveDevice(g.device);
+  std::string dir = g.model;
+  if (dir.empty()) {
+    dir = findBuiltinModelDir();
+    if (dir.empty())
+      return makeError(ErrorKind::Model,
+                       "the built-in model was not found (looked in $NS_BUILTIN_MODEL_DIR, <install>/share/noisestudio/"
+                       "models/builtin and the source tree's resources/models/builtin)");
+  }
+  if (!std::filesystem::is_directory(dir)) return makeError(ErrorKind::BadInput, dir + ": model folder not found");
+  auto bundle = loadBuiltinModel(dir, device);
+  if (!bundle.ok()) {
+    Error e = bundle.error();
+    if (e.kind == ErrorKind::BadInput) e.kind = ErrorKind::Model;
+    return e;
+  }
+  return bundle;
+}
+
+}  // namespace ns::cli

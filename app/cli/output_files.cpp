@@ -1,0 +1,38 @@
+#include "app/cli/output_files.h"
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+
+#include "core/media/image_io.h"
+#include "core/media/video_io.h"
+
+namespace ns::cli {
+
+Result<std::string> writeFrames(const std::string& path, const at::Tensor& frames, double fps) {
+  namespace fs = std::filesystem;
+  if (media::isVideoPath(path)) {
+    auto r = media::writeVideo(path, frames, fps);
+    if (!r.ok()) return r.error();
+    return path;
+  }
+  if (frames.size(0) == 1) {
+    auto r = media::writeImage(path, frames[0]);
+    if (!r.ok()) return r.error();
+    return path;
+  }
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  std::string written;
+  for (int64_t i = 0; i < frames.size(0); ++i) {
+    char suffix[16];
+    std::snprintf(suffix, sizeof(suffix), "_%04d", int(i));
+    const fs::path fp = dir / (p.stem().string() + suffix + p.extension().string());
+    auto r = media::writeImage(fp.string(), frames[i]);
+    if (!r.ok()) return r.error();
+    written += (written.empty() ? "" : "\n") + fp.string();
+  }
+  return written;
+}
+
+}  // namespace ns::cli

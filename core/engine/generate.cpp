@@ -1,0 +1,47 @@
+// generate: text-to-image with DDIM; a clip of F frames draws frame i from seed + i.
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/InferenceMode.h>
+#include <spdlog/spdlog.h>
+
+#include "core/diffusion/ddim_sampler.h"
+#include "core/diffusion/noise_schedule.h"
+#include "core/engine/engine.h"
+#include "core/engine/engine_common.h"
+#include "core/engine/frame_convert.h"
+
+namespace ns {
+
+Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, JobContext& ctx) {
+  if (!model.valid()) return makeError(ErrorKind::Model, "no model is loaded");
+  if (req.steps < 1 || req.steps > 1000) return makeError(ErrorKind::BadInput, "steps must be between 1 and 1000");
+  if (req.frames < 1 || req.frames > 512) return makeError(ErrorKind::BadInput, "frames must be between 1 and 512");
+  if (req.cfg < 0 || req.cfg > 50) return makeError(ErrorKind::BadInput, "guidance (cfg) must be between 0 and 50");
+  auto latent = engine::latentSizeFor(model, req.size);
+  if (!latent.ok()) return latent.error();
+  return engine::guarded("generate", [&]() -> Result<FramesResult> {
+    c10::InferenceMode guard;
+    const DenoiserInfo& info = model.denoiser->info();
+    auto schedule = NoiseSchedule::fromConfig(info.schedule);
+    if (!schedule.ok()) return schedule.error();
+    auto prompts = engine::encodePrompts(model, req.prompt, req.negativePrompt);
+    if (!prompts.ok()) return prompts.error();
+    for (const auto& n : prompts->notes) spdlog::warn("generate: {}", n);
+
+    std::vector<at::Tensor> noises;
+    for (int i = 0; i < req.frames; ++i)
+      noises.push_back(engine::seededNoise({1, info.channels, *latent, *latent}, req.seed + uint64_t(i), model.device));
+    at::Tensor xT = at::cat(noises, 0);
+    at::Generator gen = at::detail::createCPUGenerator(req.seed ^ 0x9E3779B97F4A7C15ull);
+    auto decodePreview = [&model](const at::Tensor& x0) { return model.codec->decode(x0); };
+    auto latents = sampleDdim(*model.denoiser, *schedule, xT, schedule->timesteps(req.steps), prompts->cond,
+                              prompts->uncond, req.cfg, req.eta, &gen, ctx, decodePreview);
+    if (!latents.ok()) return latents.error();
+    FramesResult out;
+    out.frames = imagesToFrames(model.codec->decode(*latents));
+    out.notes = prompts->notes;
+    return out;
+  });
+}
+
+}  // namespace ns
