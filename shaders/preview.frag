@@ -8,12 +8,22 @@ layout(set = 0, binding = 0) uniform sampler2DArray tex0;  // primary, current f
 layout(set = 0, binding = 1) uniform sampler2DArray tex1;  // secondary (split) or previous frame (onion)
 layout(set = 0, binding = 2) uniform sampler2DArray tex2;  // next frame (onion)
 
+// Specialisation constants: the renderer builds one pipeline per combination in use, so the
+// compiler drops every branch this draw cannot take (llvmpipe would otherwise run all of them).
+layout(constant_id = 0) const int MODE = 0;     // 0 single, 1 split, 2 onion
+layout(constant_id = 1) const int MAP0 = 1;     // colour map of slot 0 (1 rgb, 2 heat, 3 wheel)
+layout(constant_id = 2) const int LAYERS0 = 3;  // uploaded layer count of slot 0
+layout(constant_id = 3) const int MAP1 = 1;
+layout(constant_id = 4) const int LAYERS1 = 3;
+layout(constant_id = 5) const int MAP2 = 1;
+layout(constant_id = 6) const int LAYERS2 = 3;
+
 layout(push_constant) uniform Params {
   vec4 xform;    // image origin x, y (view px), scale (view px per image px), split x (view px)
   vec4 size01;   // slot 0 width, height; slot 1 width, height
   vec4 size2;    // slot 2 width, height; background grey; divider half width (view px)
-  ivec4 maps;    // colour map of slots 0..2 (1 rgb, 2 heat, 3 wheel); mode (0 single, 1 split, 2 onion)
-  ivec4 layers;  // uploaded layer count of slots 0..2
+  ivec4 unused0;  // (kept for layout stability; maps and layer counts are specialisation constants)
+  ivec4 unused1;
   vec4 mparam;   // map parameter of slots 0..2 (heat: ±range; wheel: max magnitude)
   vec4 weights;  // onion weights: current, previous, next
 } pc;
@@ -84,22 +94,22 @@ void main() {
     return;
   }
   ivec2 p0 = clamp(ivec2(floor(ip)), ivec2(0), ivec2(s0) - 1);
-  int mode = pc.maps.w;
   vec3 c;
-  if (mode == 1) {
+  if (MODE == 1) {
     if (abs(fc.x - pc.xform.w) < pc.size2.w) {
       outColor = vec4(1.0);
       return;
     }
     if (fc.x < pc.xform.w)
-      c = mapTexel(tex1, texelOf(ip, s0, pc.size01.zw), pc.maps.y, pc.layers.y, pc.mparam.y);
+      c = mapTexel(tex1, texelOf(ip, s0, pc.size01.zw), MAP1, LAYERS1, pc.mparam.y);
     else
-      c = mapTexel(tex0, p0, pc.maps.x, pc.layers.x, pc.mparam.x);
+      c = mapTexel(tex0, p0, MAP0, LAYERS0, pc.mparam.x);
   } else {
-    c = mapTexel(tex0, p0, pc.maps.x, pc.layers.x, pc.mparam.x);
-    if (mode == 2) {
-      vec3 prev = pc.weights.y > 0.0 ? mapTexel(tex1, texelOf(ip, s0, pc.size01.zw), pc.maps.y, pc.layers.y, pc.mparam.y) : c;
-      vec3 next = pc.weights.z > 0.0 ? mapTexel(tex2, texelOf(ip, s0, pc.size2.xy), pc.maps.z, pc.layers.z, pc.mparam.z) : c;
+    c = mapTexel(tex0, p0, MAP0, LAYERS0, pc.mparam.x);
+    if (MODE == 2) {
+      // Missing neighbours (first/last frame) have weight 0 and a 1x1 placeholder texture.
+      vec3 prev = mapTexel(tex1, texelOf(ip, s0, pc.size01.zw), MAP1, LAYERS1, pc.mparam.y);
+      vec3 next = mapTexel(tex2, texelOf(ip, s0, pc.size2.xy), MAP2, LAYERS2, pc.mparam.z);
       c = pc.weights.x * c + pc.weights.y * prev + pc.weights.z * next;
     }
   }

@@ -60,10 +60,49 @@ VkShaderModule PreviewRenderer::loadShader(const QString& path) {
   return m;
 }
 
+void PreviewRenderer::createRenderPass() {
+  if (m_window->sampleCountFlagBits() != VK_SAMPLE_COUNT_1_BIT) return;
+  // Same attachments (formats, samples) as the default pass, so its framebuffers and this pass
+  // are compatible; only the load/store ops differ. Clearing 1024² colour + depth every frame is
+  // two full-frame memsets on lavapipe.
+  VkAttachmentDescription att[2]{};
+  att[0].format = m_window->colorFormat();
+  att[0].samples = VK_SAMPLE_COUNT_1_BIT;
+  att[0].loadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
+  att[0].storeOp = VK_ATTACHMENT_STORE_OP_STORE;
+  att[0].stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
+  att[0].stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
+  att[0].initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+  att[0].finalLayout = VK_IMAGE_LAYOUT_PRESENT_SRC_KHR;  // what QVulkanWindow presents (and grabs) from
+  att[1].format = m_window->depthStencilFormat();
+  att[1].samples = VK_SAMPLE_COUNT_1_BIT;
+  att[1].loadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
+  att[1].storeOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
+  att[1].stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
+  att[1].stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
+  att[1].initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+  att[1].finalLayout = VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL;
+  VkAttachmentReference colorRef{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
+  VkAttachmentReference depthRef{1, VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL};
+  VkSubpassDescription sub{};
+  sub.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
+  sub.colorAttachmentCount = 1;
+  sub.pColorAttachments = &colorRef;
+  sub.pDepthStencilAttachment = &depthRef;
+  VkRenderPassCreateInfo ci{};
+  ci.sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO;
+  ci.attachmentCount = 2;
+  ci.pAttachments = att;
+  ci.subpassCount = 1;
+  ci.pSubpasses = &sub;
+  if (m_devFuncs->vkCreateRenderPass(m_device, &ci, nullptr, &m_renderPass) != VK_SUCCESS) m_renderPass = VK_NULL_HANDLE;
+}
+
 void PreviewRenderer::initResources() {
   m_device = m_window->device();
   m_devFuncs = m_window->vulkanInstance()->deviceFunctions(m_device);
   m_failed = false;
+  createRenderPass();
 
   VkSamplerCreateInfo si{};
   si.sType = VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO;
@@ -121,18 +160,21 @@ void PreviewRenderer::initResources() {
   VkPipelineCacheCreateInfo pci{};
   pci.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO;
   m_devFuncs->vkCreatePipelineCache(m_device, &pci, nullptr, &m_pipelineCache);
-  if (!createPipeline()) return;
+  m_vertShader = loadShader(QStringLiteral(":/shaders/preview.vert.spv"));
+  m_fragShader = loadShader(QStringLiteral(":/shaders/preview.frag.spv"));
+  if (!m_vertShader || !m_fragShader)
+    return fail(QString::fromUtf8("Vulkan preview: shaders :/shaders/preview.{vert,frag}.spv missing or invalid"));
+  pipeline({0, int(ColourMap::Rgb), 3, int(ColourMap::Rgb), 1, int(ColourMap::Rgb), 1});  // the common case, made up front
 }
 
-bool PreviewRenderer::createPipeline() {
-  VkShaderModule vert = loadShader(QStringLiteral(":/shaders/preview.vert.spv"));
-  VkShaderModule frag = loadShader(QStringLiteral(":/shaders/preview.frag.spv"));
-  if (!vert || !frag) {
-    if (vert) m_devFuncs->vkDestroyShaderModule(m_device, vert, nullptr);
-    if (frag) m_devFuncs->vkDestroyShaderModule(m_device, frag, nullptr);
-    fail(QString::fromUtf8("Vulkan preview: shaders :/shaders/preview.{vert,frag}.spv missing or invalid"));
-    return false;
-  }
+VkPipeline PreviewRenderer::pipeline(const PipelineKey& key) {
+  auto it = m_pipelines.find(key);
+  if (it != m_pipelines.end()) return it->second;
+  if (!m_vertShader || !m_fragShader || !m_pipelineLayout) return VK_NULL_HANDLE;
+  VkSpecializationMapEntry entries[7];
+  for (uint32_t i = 0; i < 7; ++i) entries[i] = {i, uint32_t(i * sizeof(int)), sizeof(int)};
+  VkSpecializationInfo spec{7, entries, sizeof(int) * 7, key.data()};
+  VkShaderModule vert = m_vertShader, frag = m_fragShader;
   VkPipelineShaderStageCreateInfo stages[2]{};
   stages[0].sType = stages[1].sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
   stages[0].stage = VK_SHADER_STAGE_VERTEX_BIT;
@@ -141,6 +183,7 @@ bool PreviewRenderer::createPipeline() {
   stages[1].stage = VK_SHADER_STAGE_FRAGMENT_BIT;
   stages[1].module = frag;
   stages[1].pName = "main";
+  stages[1].pSpecializationInfo = &spec;
 
   VkPipelineVertexInputStateCreateInfo vi{};
   vi.sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO;
@@ -186,15 +229,15 @@ bool PreviewRenderer::createPipeline() {
   gi.pColorBlendState = &cb;
   gi.pDynamicState = &dy;
   gi.layout = m_pipelineLayout;
-  gi.renderPass = m_window->defaultRenderPass();
-  const VkResult r = m_devFuncs->vkCreateGraphicsPipelines(m_device, m_pipelineCache, 1, &gi, nullptr, &m_pipeline);
-  m_devFuncs->vkDestroyShaderModule(m_device, vert, nullptr);
-  m_devFuncs->vkDestroyShaderModule(m_device, frag, nullptr);
+  gi.renderPass = m_renderPass ? m_renderPass : m_window->defaultRenderPass();
+  VkPipeline pipe = VK_NULL_HANDLE;
+  const VkResult r = m_devFuncs->vkCreateGraphicsPipelines(m_device, m_pipelineCache, 1, &gi, nullptr, &pipe);
   if (r != VK_SUCCESS) {
     fail(QString::fromUtf8("Vulkan preview: cannot create the graphics pipeline (VkResult %1)").arg(int(r)));
-    return false;
+    return VK_NULL_HANDLE;
   }
-  return true;
+  m_pipelines.emplace(key, pipe);
+  return pipe;
 }
 
 void PreviewRenderer::initSwapChainResources() {}
@@ -433,35 +476,40 @@ void PreviewRenderer::startNextFrame() {
   }
 
   // Per-slot sizes and map parameters (slots that are unused keep harmless defaults).
+  PipelineKey pipeKey{};
+  pipeKey[0] = pc.maps[3];
   for (size_t s = 0; s < 3; ++s) {
     const float w = req[s].frames ? float(req[s].frames->width) : 1.f;
     const float h = req[s].frames ? float(req[s].frames->height) : 1.f;
     if (s == 0) pc.size01[0] = w, pc.size01[1] = h;
     if (s == 1) pc.size01[2] = w, pc.size01[3] = h;
     if (s == 2) pc.size2[0] = w, pc.size2[1] = h;
-    pc.maps[s] = req[s].map;
-    pc.layers[s] = req[s].key.layers;
     pc.mparam[s] = req[s].param;
+    // Unused slots hold a 1-layer placeholder: read it as grey with weight 0.
+    pipeKey[1 + 2 * s] = req[s].frames ? req[s].map : int(ColourMap::Rgb);
+    pipeKey[2 + 2 * s] = req[s].frames ? req[s].key.layers : 1;
   }
 
+  // Without a picture to draw, the default pass clears to the background instead.
+  const VkPipeline pipe = fr && req[0].frames ? pipeline(pipeKey) : VK_NULL_HANDLE;
   VkClearValue clear[3]{};
   clear[0].color = {{kBackgroundGrey, kBackgroundGrey, kBackgroundGrey, 1.f}};
   clear[1].depthStencil = {1.f, 0};
   clear[2].color = clear[0].color;
   VkRenderPassBeginInfo rb{};
   rb.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO;
-  rb.renderPass = m_window->defaultRenderPass();
+  rb.renderPass = m_renderPass && pipe ? m_renderPass : m_window->defaultRenderPass();
   rb.framebuffer = m_window->currentFramebuffer();
   rb.renderArea.extent = {uint32_t(sz.width()), uint32_t(sz.height())};
   rb.clearValueCount = m_window->sampleCountFlagBits() > VK_SAMPLE_COUNT_1_BIT ? 3 : 2;
   rb.pClearValues = clear;
   m_devFuncs->vkCmdBeginRenderPass(cmd, &rb, VK_SUBPASS_CONTENTS_INLINE);
-  if (fr && req[0].frames && m_pipeline) {
+  if (pipe) {
     VkViewport v{0.f, 0.f, float(sz.width()), float(sz.height()), 0.f, 1.f};
     VkRect2D sc{{0, 0}, {uint32_t(sz.width()), uint32_t(sz.height())}};
     m_devFuncs->vkCmdSetViewport(cmd, 0, 1, &v);
     m_devFuncs->vkCmdSetScissor(cmd, 0, 1, &sc);
-    m_devFuncs->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, m_pipeline);
+    m_devFuncs->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipe);
     m_devFuncs->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, m_pipelineLayout, 0, 1,
                                         &fr->descriptorSet, 0, nullptr);
     m_devFuncs->vkCmdPushConstants(cmd, m_pipelineLayout, VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(pc), &pc);
@@ -486,13 +534,19 @@ void PreviewRenderer::releaseResources() {
   if (!m_devFuncs) return;
   for (auto& fr : m_frames) destroyFrameResources(fr);  // descriptor sets go with the pool
   m_frames.clear();
-  if (m_pipeline) m_devFuncs->vkDestroyPipeline(m_device, m_pipeline, nullptr);
+  for (auto& kv : m_pipelines) m_devFuncs->vkDestroyPipeline(m_device, kv.second, nullptr);
+  m_pipelines.clear();
+  if (m_vertShader) m_devFuncs->vkDestroyShaderModule(m_device, m_vertShader, nullptr);
+  if (m_fragShader) m_devFuncs->vkDestroyShaderModule(m_device, m_fragShader, nullptr);
+  m_vertShader = VK_NULL_HANDLE;
+  m_fragShader = VK_NULL_HANDLE;
   if (m_pipelineCache) m_devFuncs->vkDestroyPipelineCache(m_device, m_pipelineCache, nullptr);
   if (m_pipelineLayout) m_devFuncs->vkDestroyPipelineLayout(m_device, m_pipelineLayout, nullptr);
   if (m_descriptorPool) m_devFuncs->vkDestroyDescriptorPool(m_device, m_descriptorPool, nullptr);
   if (m_setLayout) m_devFuncs->vkDestroyDescriptorSetLayout(m_device, m_setLayout, nullptr);
   if (m_sampler) m_devFuncs->vkDestroySampler(m_device, m_sampler, nullptr);
-  m_pipeline = VK_NULL_HANDLE;
+  if (m_renderPass) m_devFuncs->vkDestroyRenderPass(m_device, m_renderPass, nullptr);
+  m_renderPass = VK_NULL_HANDLE;
   m_pipelineCache = VK_NULL_HANDLE;
   m_pipelineLayout = VK_NULL_HANDLE;
   m_descriptorPool = VK_NULL_HANDLE;

@@ -12,6 +12,7 @@
 #include <QVulkanWindowRenderer>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "ui/preview/preview_scene.h"
@@ -72,8 +73,11 @@ class PreviewRenderer : public QVulkanWindowRenderer {
     float param = 1.f;
   };
 
-  bool createPipeline();
+  // Pipelines are specialised per (mode, map and layer count of each slot) and made on first use.
+  using PipelineKey = std::array<int, 7>;
+  VkPipeline pipeline(const PipelineKey& key);
   VkShaderModule loadShader(const QString& path);
+  void createRenderPass();
   uint32_t memoryType(uint32_t typeBits, VkMemoryPropertyFlags props) const;
   bool ensureStaging(FrameResources& fr, VkDeviceSize bytes);
   bool ensureTexture(SlotTexture& tex, int width, int height, int layers);
@@ -87,10 +91,15 @@ class PreviewRenderer : public QVulkanWindowRenderer {
   QVulkanDeviceFunctions* m_devFuncs = nullptr;
   VkDevice m_device = VK_NULL_HANDLE;
   VkSampler m_sampler = VK_NULL_HANDLE;
+  // Compatible with QVulkanWindow's default render pass but without its clears (the triangle
+  // writes every pixel); null when multisampling, then the default pass is used.
+  VkRenderPass m_renderPass = VK_NULL_HANDLE;
   VkDescriptorSetLayout m_setLayout = VK_NULL_HANDLE;
   VkDescriptorPool m_descriptorPool = VK_NULL_HANDLE;
   VkPipelineLayout m_pipelineLayout = VK_NULL_HANDLE;
-  VkPipeline m_pipeline = VK_NULL_HANDLE;
+  VkShaderModule m_vertShader = VK_NULL_HANDLE;
+  VkShaderModule m_fragShader = VK_NULL_HANDLE;
+  std::map<PipelineKey, VkPipeline> m_pipelines;
   VkPipelineCache m_pipelineCache = VK_NULL_HANDLE;
   std::vector<FrameResources> m_frames;
   bool m_failed = false;
