@@ -1,16 +1,183 @@
 #pragma once
-// MainWindow: the artist's window. Canvas in the centre, docks around it (see DESIGN.md, ui/).
-// Lives on the UI thread; never calls torch (model work goes through JobController).
+// MainWindow: the artist's window (DESIGN.md ui/). Canvas in the centre with the error banner
+// above it; tool bar (select, box, trajectory, cut-out); docks: properties, noise (+ inspector),
+// model, photo edit, preview; timeline at the bottom; status bar with job progress and Cancel (Esc).
+//
+// Data flow: gesture -> QUndoCommand -> Project (ProjectDocument) -> syncFromProject() redraws
+// the canvas, docks and timeline. Model work goes through JobController (never torch here).
+// Files: New/Open/Save/Save As/Recent/Export, drag and drop, autosave + crash recovery.
+// The unsaved-changes and recovery prompts are settable functions so tests can answer them.
+// UI thread only.
 
 #include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+#include "core/plan/scene.h"
+#include "core/util/frame_buffer.h"
+#include "ui/canvas/canvas_tool.h"
+#include "ui/jobs/job_types.h"
+
+class QAction;
+class QActionGroup;
+class QMenu;
+class QUndoStack;
 
 namespace ns::ui {
+
+class CanvasScene;
+class CanvasView;
+class ErrorBanner;
+class InversionDock;
+class JobController;
+class JobProgressBar;
+class ModelDock;
+class NoiseDock;
+class PreviewWidget;
+class ProjectDocument;
+class PropertiesDock;
+class RecentFiles;
+class RecoveryStore;
+class TimelineWidget;
+struct ModelChoice;
+struct InversionCache;
+
+// Answer of the unsaved-changes prompt.
+enum class SaveAnswer {
+  Invalid = 0,
+  Save,     // save, then go on
+  Discard,  // go on without saving
+  Cancel,   // stay
+};
+
+struct MainWindowOptions {
+  QString recoveryDir;             // "" = AppDataLocation/recovery
+  int autosaveIntervalMs = 60000;  // every minute
+  bool offerRecovery = true;       // look for a leftover autosave at start-up
+  bool loadModelAtStart = true;    // queue the built-in model load (off in tests)
+};
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(QWidget* parent = nullptr);
+  explicit MainWindow(QWidget* parent = nullptr, MainWindowOptions options = {});
   ~MainWindow() override;
+
+  // Prompts (tests replace them). Default: QMessageBox.
+  std::function<SaveAnswer(const QString& documentName)> unsavedPrompt;
+  std::function<bool(const QString& originalPath, const QDateTime& savedAt)> recoveryPrompt;
+  // File dialogs (tests replace them). Return "" for cancel.
+  std::function<QString(const QString& title, const QString& filter)> openFileDialog;
+  std::function<QString(const QString& title, const QString& filter)> saveFileDialog;
+
+  // File verbs (return false when cancelled or failed; failures show in the banner).
+  bool newDocument();
+  bool openFile(const QString& path);  // any droppable kind (project, image, video, model pack)
+  bool openProject(const QString& path);
+  bool save();
+  bool saveAs(const QString& path = {});
+  bool exportFrames(const QString& dir = {});
+  // Offers to recover a leftover autosave (called once at start-up); true if recovered.
+  bool checkRecovery();
+  bool autosaveNow();
+
+  ProjectDocument* document() const { return m_doc; }
+  CanvasScene* canvasScene() const { return m_scene; }
+  CanvasView* canvasView() const { return m_view; }
+  JobController* jobs() const { return m_jobs; }
+  ErrorBanner* errorBanner() const { return m_banner; }
+  TimelineWidget* timeline() const { return m_timeline; }
+  PropertiesDock* propertiesDock() const { return m_properties; }
+  NoiseDock* noiseDock() const { return m_noise; }
+  ModelDock* modelDock() const { return m_model; }
+  InversionDock* inversionDock() const { return m_inversion; }
+  PreviewWidget* preview() const { return m_preview; }
+  JobProgressBar* progressBar() const { return m_progress; }
+  QUndoStack* undoStack() const;
+  RecoveryStore* recovery() const { return m_recovery.get(); }
+  const FrameBuffer& sourceFrames() const { return m_source; }
+  const FrameBuffer& resultFrames() const { return m_result; }
+  int currentFrame() const;
+  void setTool(CanvasTool tool);
+  void showError(const QString& message);
+
+  // Live preview after edits (debounced by JobController); off by default.
+  void setLiveMode(bool on);
+  bool liveMode() const { return m_live; }
+
+ public slots:
+  void render();          // full render of the project (engine verb when present)
+  void inspectNoise();    // noise field + stats for the inspector
+  void cancelJob();
+
+ protected:
+  void closeEvent(QCloseEvent* e) override;
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
+
+ private:
+  // main_window.cpp: layout and sync.
+  void buildActions();
+  void buildDocks();
+  void syncFromProject();
+  void syncTitle();
+  void onCurrentFrameChanged(int frame);
+  // main_window_edit.cpp: gestures -> commands.
+  void connectCanvas();
+  void onBoxDrawn(const NormBox& box, bool cutOut);
+  void onBoxEdited(const QString& id, const NormBox& box, bool finished);
+  void onCentreClicked(const QString& id, QPointF centre);
+  void onPropertiesEdited(const QString& field);
+  void onNoiseEdited(const QString& field);
+  void deleteSelected();
+  void afterEdit();
+  // main_window_files.cpp
+  bool maybeSave();
+  bool loadImageSource(const QString& path);
+  bool loadVideoSource(const QString& path);
+  void rebuildRecentMenu();
+  // main_window_jobs.cpp
+  void connectJobs();
+  void loadModel(const ModelChoice& choice);
+  void onJobResult(RequestId id, JobKind kind, const JobOutput& out);
+  void runInvert();
+  void runEdit();
+  void showFrames(const FrameBuffer& frames);
+  void updateCompare();
+
+  MainWindowOptions m_options;
+  ProjectDocument* m_doc = nullptr;
+  CanvasScene* m_scene = nullptr;
+  CanvasView* m_view = nullptr;
+  ErrorBanner* m_banner = nullptr;
+  TimelineWidget* m_timeline = nullptr;
+  PropertiesDock* m_properties = nullptr;
+  NoiseDock* m_noise = nullptr;
+  ModelDock* m_model = nullptr;
+  InversionDock* m_inversion = nullptr;
+  PreviewWidget* m_preview = nullptr;
+  JobProgressBar* m_progress = nullptr;
+  JobController* m_jobs = nullptr;
+  RecentFiles* m_recent = nullptr;
+  std::unique_ptr<RecoveryStore> m_recovery;
+  QActionGroup* m_toolGroup = nullptr;
+  QMenu* m_recentMenu = nullptr;
+  QAction* m_cancelAction = nullptr;
+  QAction* m_liveAction = nullptr;
+  QTimer m_autosave;
+  FrameBuffer m_source;  // the dropped photo / video (Image)
+  FrameBuffer m_result;  // the last render
+  QString m_sourcePath;
+  quint64 m_dragSerial = 0;
+  RequestId m_activeJob = 0;
+  RequestId m_videoRequest = 0;
+  std::shared_ptr<InversionCache> m_inversionCache;  // opaque: only model-thread jobs look inside
+  bool m_live = false;
+  bool m_inverted = false;
+  bool m_syncing = false;
 };
 
 }  // namespace ns::ui

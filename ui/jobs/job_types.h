@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ QString toString(JobKind kind);
 struct JobOutput {
   std::vector<FrameBuffer> frames;  // images, noise or flow (FrameBuffer::kind says which)
   std::string summary;              // one line for the status bar / log
+  std::map<std::string, double> metrics;  // named numbers, e.g. "mean", "std", "lag1" of a noise field
 };
 
 using JobFn = std::function<Result<JobOutput>(ModelBundle&, JobContext&)>;

@@ -1,0 +1,60 @@
+#pragma once
+// BoxItem: one object's box on the canvas at the current frame: outline, prompt label, and eight
+// resize handles when selected. Scene coordinates are canvas pixels. The item never changes the
+// Project: while the user drags, it moves itself and tells CanvasScene (which emits boxEdited);
+// when the Project changes, CanvasScene calls setBox() to bring it back in line. UI thread only.
+
+#include <QGraphicsObject>
+
+namespace ns::ui {
+
+class BoxItem : public QGraphicsObject {
+  Q_OBJECT
+ public:
+  // Which part of the box the pointer grabbed.
+  enum class Grip { Invalid = 0, None, Body, Left, Right, Top, Bottom, TopLeft, TopRight, BottomLeft, BottomRight };
+
+  BoxItem(const QString& id, QGraphicsItem* parent = nullptr);
+
+  const QString& id() const { return m_id; }
+  void setBox(const QRectF& rect);  // scene pixels
+  QRectF box() const { return m_rect; }
+  void setLabel(const QString& text);
+  QString label() const { return m_label; }
+  void setColour(const QColor& c);
+  void setKeyframeHere(bool on);  // the current frame is one of the object's keyframes
+  Grip gripAt(const QPointF& scenePos) const;
+
+  QRectF boundingRect() const override;
+  void paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+  static constexpr double kHandle = 7.0;   // handle size in view pixels
+  static constexpr double kMinSize = 2.0;  // smallest box side in canvas pixels
+
+ signals:
+  // Drag phases: begin on press, changed on every move, finished on release.
+  void dragStarted(const QString& id);
+  void dragMoved(const QString& id, const QRectF& rect);
+  void dragFinished(const QString& id, const QRectF& rect);
+
+ protected:
+  void mousePressEvent(QGraphicsSceneMouseEvent* e) override;
+  void mouseMoveEvent(QGraphicsSceneMouseEvent* e) override;
+  void mouseReleaseEvent(QGraphicsSceneMouseEvent* e) override;
+  void hoverMoveEvent(QGraphicsSceneHoverEvent* e) override;
+
+ private:
+  double handleSize() const;  // kHandle in scene units for the current view scale
+  QRectF dragged(const QPointF& scenePos) const;
+
+  QString m_id;
+  QRectF m_rect;
+  QString m_label;
+  QColor m_colour{255, 200, 60};
+  bool m_keyHere = false;
+  Grip m_grip = Grip::None;
+  QPointF m_pressPos;
+  QRectF m_pressRect;
+};
+
+}  // namespace ns::ui

@@ -1,0 +1,78 @@
+#pragma once
+// CanvasScene: the editable picture of the Project at the current frame. Scene coordinates are
+// canvas pixels (0..width, 0..height). Items are rebuilt in place from CanvasObjects (setObjects)
+// so a re-sync during a drag never disturbs the item being dragged. The scene changes nothing in
+// the Project: it reports gestures as signals (normalised boxes), MainWindow turns them into
+// commands. UI thread only.
+
+#include <QGraphicsScene>
+#include <QHash>
+#include <QImage>
+
+#include <vector>
+
+#include "core/plan/scene.h"
+#include "ui/canvas/canvas_object.h"
+#include "ui/canvas/canvas_tool.h"
+
+namespace ns::ui {
+
+class BoxItem;
+class TrajectoryPathItem;
+
+class CanvasScene : public QGraphicsScene {
+  Q_OBJECT
+ public:
+  explicit CanvasScene(QObject* parent = nullptr);
+
+  void setCanvasSize(QSize size);
+  QSize canvasSize() const { return m_canvas; }
+  void setBackgroundImage(const QImage& image);  // drawn under the boxes, scaled to the canvas
+  const QImage& backgroundImage() const { return m_background; }
+  // Brings the items in line with the objects at `frame` (of `frames`).
+  void setObjects(const std::vector<CanvasObject>& objects, int frame, int frames);
+
+  void setTool(CanvasTool tool);
+  CanvasTool tool() const { return m_tool; }
+  QString selectedId() const;
+  void selectObject(const QString& id);
+  BoxItem* boxItem(const QString& id) const { return m_boxes.value(id, nullptr); }
+  TrajectoryPathItem* pathItem(const QString& id) const { return m_paths.value(id, nullptr); }
+  int objectCount() const { return int(m_boxes.size()); }
+  bool dragging() const { return !m_dragId.isEmpty(); }
+
+  QRectF toScene(const NormBox& b) const;
+  NormBox toNorm(const QRectF& r) const;
+
+ signals:
+  void boxDrawn(ns::NormBox box);                           // Box tool: a new object
+  void cutOutDrawn(ns::NormBox box);                        // Cut-out tool: a region of the source
+  void boxEditStarted(QString id);                          // a move/resize drag begins (one undo step)
+  void boxEdited(QString id, ns::NormBox box, bool finished);  // during and at the end of the drag
+  void centreClicked(QString id, QPointF normCentre);       // Trajectory tool on the selected object
+  void selectedObjectChanged(QString id);                   // "" = none
+
+ protected:
+  void drawBackground(QPainter* p, const QRectF& rect) override;
+  void mousePressEvent(QGraphicsSceneMouseEvent* e) override;
+  void mouseMoveEvent(QGraphicsSceneMouseEvent* e) override;
+  void mouseReleaseEvent(QGraphicsSceneMouseEvent* e) override;
+
+ private:
+  BoxItem* createBox(const QString& id);
+  QRectF clampToCanvas(const QRectF& r) const;
+
+  QSize m_canvas{512, 512};
+  QImage m_background;
+  CanvasTool m_tool = CanvasTool::Select;
+  QHash<QString, BoxItem*> m_boxes;
+  QHash<QString, TrajectoryPathItem*> m_paths;
+  QGraphicsRectItem* m_rubber = nullptr;  // Box / Cut-out tool drag
+  QPointF m_rubberStart;
+  QString m_dragId;
+  QString m_lastSelected;
+};
+
+}  // namespace ns::ui
+
+Q_DECLARE_METATYPE(ns::NormBox)

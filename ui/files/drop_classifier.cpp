@@ -1,0 +1,34 @@
+#include "ui/files/drop_classifier.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace ns::ui {
+
+DropKind classifyDrop(const QString& localPath) {
+  const QFileInfo info(localPath);
+  if (localPath.isEmpty() || !info.exists()) return DropKind::Unknown;
+  if (info.isDir()) return QFileInfo(QDir(localPath).filePath(QStringLiteral("model.json"))).isFile() ? DropKind::ModelPack
+                                                                                                     : DropKind::Unknown;
+  const QString ext = info.suffix().toLower();
+  static const QStringList images = {"png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "exr"};
+  static const QStringList videos = {"mp4", "mov", "avi", "mkv", "webm", "gif"};
+  if (ext == QLatin1String("nsproj")) return DropKind::Project;
+  if (images.contains(ext)) return DropKind::Image;
+  if (videos.contains(ext)) return DropKind::Video;
+  return DropKind::Unknown;
+}
+
+QString toString(DropKind kind) {
+  switch (kind) {
+    case DropKind::Image: return QStringLiteral("image");
+    case DropKind::Video: return QStringLiteral("video");
+    case DropKind::Project: return QStringLiteral("project");
+    case DropKind::ModelPack: return QStringLiteral("model pack");
+    case DropKind::Unknown: return QStringLiteral("unknown");
+    case DropKind::Invalid: break;
+  }
+  return QStringLiteral("invalid");
+}
+
+}  // namespace ns::ui

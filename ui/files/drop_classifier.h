@@ -1,0 +1,22 @@
+#pragma once
+// What a dropped (or command-line) path is: an image, a video, a project, or a model-pack folder.
+// Pure function of the path and the file system; no Qt widgets. Any thread.
+
+#include <QString>
+
+namespace ns::ui {
+
+// Persisted? No (runtime only).
+enum class DropKind {
+  Invalid = 0,
+  Image,      // png, jpg, jpeg, bmp, tif, tiff, webp, exr
+  Video,      // mp4, mov, avi, mkv, webm, gif
+  Project,    // .nsproj
+  ModelPack,  // a folder holding model.json
+  Unknown,    // anything else (the window says so)
+};
+
+DropKind classifyDrop(const QString& localPath);
+QString toString(DropKind kind);
+
+}  // namespace ns::ui

@@ -1,0 +1,42 @@
+#pragma once
+// Engine verbs as JobController jobs. Each function takes plain values (a Project snapshot, a
+// FrameBuffer, numbers) on the UI thread and returns a JobFn that runs on the model thread and
+// calls the engine (core/engine/engine.h). This file's .cpp is the only ui/ code that touches
+// tensors, and only inside those functions, i.e. on the model thread.
+//
+// Wired verbs: generate (Render, live preview), invert, edit, and the noise inspector (seeded
+// noise / inverted x_T + NoiseStats). Verbs the engine does not have yet are not offered.
+
+#include <memory>
+#include <string>
+
+#include "core/plan/project.h"
+#include "ui/docks/inversion_dock.h"
+#include "ui/jobs/job_types.h"
+
+namespace ns::ui {
+
+// Inverted noise kept for later edits. Opaque to the UI thread: only jobs read or write it (one
+// at a time, on the model thread), the UI thread just holds the pointer.
+struct InversionCache;
+std::shared_ptr<InversionCache> makeInversionCache();
+
+// Full render of the project: every frame with the project's prompt (fullPrompt), seed (frame i
+// uses seed + i), steps and guidance. `stepsOverride` > 0 replaces the steps (live preview), and
+// `onlyFrame` >= 0 renders that frame alone.
+JobFn renderJob(const Project& snapshot, int stepsOverride = 0, int onlyFrame = -1);
+
+// The noise field the project starts from (the current frame) as Noise frames, with "mean",
+// "std", "lag1" (mean of horizontal and vertical lag-1 autocorrelation) in metrics.
+// Random: seeded noise at the model's latent size; Inverted: the cached x_T.
+JobFn noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<InversionCache> cache);
+
+// Inverts `source` (Image frames) with the project's prompt and inversion settings; stores the
+// noise in `cache`; returns {fitted source, x_T as Noise} and x_T's stats.
+JobFn invertJob(const Project& snapshot, FrameBuffer source, std::shared_ptr<InversionCache> cache);
+
+// Re-renders the cached inversion with the edits (target prompt, shift, colour) and the
+// project's skip / target guidance.
+JobFn editJob(const Project& snapshot, const InversionEdits& edits, std::shared_ptr<InversionCache> cache);
+
+}  // namespace ns::ui

@@ -1,0 +1,38 @@
+// ATen first: its headers use identifiers that Qt's keyword macros (signals, slots, emit) redefine.
+#include <ATen/ATen.h>
+
+#include "ui/jobs/media_jobs.h"
+
+#include "core/engine/frame_convert.h"
+#include "core/media/video_io.h"
+
+namespace ns::ui {
+
+JobFn readVideoJob(const QString& path, int maxFrames) {
+  const std::string p = path.toStdString();
+  return [p, maxFrames](ModelBundle&, JobContext&) -> Result<JobOutput> {
+    media::VideoLimits limits;
+    limits.maxFrames = maxFrames;
+    auto clip = media::readVideo(p, limits);
+    if (!clip) return clip.error();
+    JobOutput out;
+    out.frames.push_back(imagesToFrames(clip->frames));
+    out.metrics["fps"] = clip->fps;
+    out.summary = p + ": " + std::to_string(out.frames[0].count) + " frames";
+    return out;
+  };
+}
+
+JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps) {
+  const std::string p = path.toStdString();
+  return [frames = std::move(frames), p, fps](ModelBundle&, JobContext&) -> Result<JobOutput> {
+    if (frames.kind != FrameKind::Image || frames.empty())
+      return makeError(ErrorKind::BadInput, "nothing to export: render the project first");
+    if (auto r = media::writeVideo(p, framesToImages(frames), fps); !r) return r.error();
+    JobOutput out;
+    out.summary = "exported " + p;
+    return out;
+  };
+}
+
+}  // namespace ns::ui

@@ -1,0 +1,219 @@
+// MainWindow: files — New/Open/Save/Save As/Recent/Export, drag and drop, autosave and recovery,
+// the unsaved-changes prompt.
+#include <QCloseEvent>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QImageReader>
+#include <QMenu>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QUndoStack>
+
+#include "ui/canvas/canvas_scene.h"
+#include "ui/docks/inversion_dock.h"
+#include "ui/docks/model_dock.h"
+#include "ui/files/drop_classifier.h"
+#include "ui/files/recent_files.h"
+#include "ui/files/recovery_store.h"
+#include "ui/frame_convert.h"
+#include "ui/jobs/job_controller.h"
+#include "ui/jobs/media_jobs.h"
+#include "ui/main_window.h"
+#include "ui/preview/preview_widget.h"
+#include "ui/project_document.h"
+
+namespace ns::ui {
+
+namespace {
+const char* kProjectFilter = "NoiseStudio projects (*.nsproj)";
+}
+
+bool MainWindow::maybeSave() {
+  if (!m_doc->isModified()) return true;
+  switch (unsavedPrompt(m_doc->displayName())) {
+    case SaveAnswer::Save: return save();
+    case SaveAnswer::Discard: return true;
+    default: return false;
+  }
+}
+
+bool MainWindow::newDocument() {
+  if (!maybeSave()) return false;
+  m_doc->reset(Project{});
+  m_result = {};
+  m_scene->setBackgroundImage(m_source.empty() ? QImage() : frameToImage(m_source, 0));
+  return true;
+}
+
+bool MainWindow::openFile(const QString& path) {
+  switch (classifyDrop(path)) {
+    case DropKind::Project: return openProject(path);
+    case DropKind::Image: return loadImageSource(path);
+    case DropKind::Video: return loadVideoSource(path);
+    case DropKind::ModelPack: {
+      ModelChoice c = m_model->choice();
+      c.source = ModelSource::Pack;
+      c.packDir = path;
+      m_model->setChoice(c);
+      loadModel(c);
+      return true;
+    }
+    default:
+      showError(tr("%1: not a project, image, video or model-pack folder").arg(QDir::toNativeSeparators(path)));
+      return false;
+  }
+}
+
+bool MainWindow::openProject(const QString& path) {
+  if (!maybeSave()) return false;
+  // Load into a fresh Project first: a bad file leaves the open document untouched.
+  if (auto r = m_doc->load(path); !r) {
+    showError(QString::fromStdString(r.error().message));
+    return false;
+  }
+  m_result = {};
+  m_recent->add(path);
+  statusBar()->showMessage(tr("Opened %1").arg(path), 4000);
+  return true;
+}
+
+bool MainWindow::save() {
+  if (m_doc->filePath().isEmpty()) return saveAs();
+  return saveAs(m_doc->filePath());
+}
+
+bool MainWindow::saveAs(const QString& given) {
+  QString path = given;
+  if (path.isEmpty()) path = saveFileDialog(tr("Save project"), tr(kProjectFilter));
+  if (path.isEmpty()) return false;
+  if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".nsproj");
+  if (auto r = m_doc->saveAs(path); !r) {
+    showError(QString::fromStdString(r.error().message));
+    return false;
+  }
+  m_recovery->clear();  // the file on disk is now the newest state
+  m_recent->add(path);
+  statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
+  return true;
+}
+
+bool MainWindow::exportFrames(const QString& given) {
+  if (m_result.empty()) {
+    showError(tr("Nothing to export yet: render the project first."));
+    return false;
+  }
+  QString target = given;
+  if (target.isEmpty())
+    target = saveFileDialog(tr("Export"), tr("PNG sequence (folder) (*);;MP4 video (*.mp4)"));
+  if (target.isEmpty()) return false;
+  if (QFileInfo(target).suffix().toLower() == QLatin1String("mp4")) {
+    m_jobs->submit(JobKind::Custom, writeVideoJob(m_result, target, m_doc->project().fps), ModelNeed::None);
+    return true;
+  }
+  const QString stem = m_doc->filePath().isEmpty() ? QStringLiteral("frame") : QFileInfo(m_doc->filePath()).completeBaseName();
+  auto r = exportPngSequence(m_result, target, stem);
+  if (!r) {
+    showError(QString::fromStdString(r.error().message));
+    return false;
+  }
+  statusBar()->showMessage(tr("Exported %1 frames to %2").arg(*r).arg(target), 4000);
+  return true;
+}
+
+bool MainWindow::autosaveNow() {
+  if (!m_doc->isModified()) return false;
+  if (auto r = m_recovery->write(m_doc->jsonText(), m_doc->filePath()); !r) {
+    showError(QString::fromStdString(r.error().message));
+    return false;
+  }
+  return true;
+}
+
+bool MainWindow::checkRecovery() {
+  if (!m_recovery->exists()) return false;
+  auto entry = m_recovery->read();
+  if (!entry) {
+    showError(QString::fromStdString(entry.error().message));
+    return false;
+  }
+  if (!recoveryPrompt(entry->originalPath, entry->savedAt)) {
+    m_recovery->clear();
+    return false;
+  }
+  auto project = Project::fromJsonText(entry->projectJson, {}, m_recovery->projectFile().toStdString());
+  if (!project) {
+    showError(tr("The autosaved project could not be read: %1").arg(QString::fromStdString(project.error().message)));
+    return false;
+  }
+  project->filePath = entry->originalPath.toStdString();
+  m_doc->reset(std::move(project).value(), /*modified=*/true);
+  statusBar()->showMessage(tr("Recovered the autosaved project"), 6000);
+  return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (!maybeSave()) {
+    e->ignore();
+    return;
+  }
+  m_jobs->cancelAll();
+  m_recovery->clear();  // a clean exit leaves nothing to recover
+  e->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+  if (!e->mimeData()->hasUrls()) return;
+  for (const QUrl& u : e->mimeData()->urls()) {
+    const DropKind k = classifyDrop(u.toLocalFile());
+    if (k != DropKind::Unknown && k != DropKind::Invalid) {
+      e->acceptProposedAction();
+      return;
+    }
+  }
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+  if (!e->mimeData()->hasUrls()) return;
+  bool any = false;
+  for (const QUrl& u : e->mimeData()->urls()) any |= openFile(u.toLocalFile());
+  if (any) e->acceptProposedAction();
+}
+
+bool MainWindow::loadImageSource(const QString& path) {
+  QImageReader reader(path);
+  reader.setAutoTransform(true);  // honour EXIF orientation
+  const QImage image = reader.read();
+  if (image.isNull()) {
+    showError(tr("%1: cannot read the image (%2)").arg(QDir::toNativeSeparators(path), reader.errorString()));
+    return false;
+  }
+  m_source = imageToFrames(image);
+  m_sourcePath = QFileInfo(path).absoluteFilePath();
+  m_inverted = false;
+  m_inversion->setSource(m_sourcePath, image);
+  m_preview->setSecondaryFrames(m_source);
+  if (m_result.empty()) m_scene->setBackgroundImage(image.convertToFormat(QImage::Format_RGB888));
+  updateCompare();
+  statusBar()->showMessage(tr("Source: %1").arg(path), 4000);
+  return true;
+}
+
+bool MainWindow::loadVideoSource(const QString& path) {
+  m_sourcePath = QFileInfo(path).absoluteFilePath();
+  // The decoded clip arrives with this request id (see onJobResult).
+  m_videoRequest = m_jobs->submit(JobKind::Custom, readVideoJob(path), ModelNeed::None);
+  statusBar()->showMessage(tr("Reading %1…").arg(path));
+  return true;
+}
+
+void MainWindow::rebuildRecentMenu() {
+  m_recentMenu->clear();
+  const QStringList files = m_recent->list();
+  for (const QString& f : files) m_recentMenu->addAction(QFileInfo(f).fileName(), this, [this, f] { openFile(f); })->setToolTip(f);
+  m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+}  // namespace ns::ui

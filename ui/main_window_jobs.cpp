@@ -1,0 +1,132 @@
+// MainWindow: model jobs — render, live preview, noise inspector, invert/edit, model loading —
+// and what their results do to the window.
+#include <QStatusBar>
+
+#include "ui/canvas/canvas_scene.h"
+#include "ui/docks/inversion_dock.h"
+#include "ui/docks/model_dock.h"
+#include "ui/docks/noise_dock.h"
+#include "ui/frame_convert.h"
+#include "ui/jobs/engine_jobs.h"
+#include "ui/jobs/job_controller.h"
+#include "ui/jobs/model_loader.h"
+#include "ui/main_window.h"
+#include "ui/preview/preview_widget.h"
+#include "ui/project_document.h"
+#include "ui/widgets/error_banner.h"
+#include "ui/widgets/job_progress_bar.h"
+#include "ui/widgets/timeline_widget.h"
+
+namespace ns::ui {
+
+void MainWindow::connectJobs() {
+  m_inversionCache = makeInversionCache();
+  m_model->setCudaAvailable(cudaAvailable());
+  m_inversion->setEngineSupport(true, {});
+  connect(m_model, &ModelDock::loadRequested, this, &MainWindow::loadModel);
+  connect(m_noise, &NoiseDock::inspectRequested, this, &MainWindow::inspectNoise);
+  connect(m_inversion, &InversionDock::invertRequested, this, &MainWindow::runInvert);
+  connect(m_inversion, &InversionDock::rerenderRequested, this, &MainWindow::runEdit);
+  connect(m_inversion, &InversionDock::compareToggled, this, [this](bool) { updateCompare(); });
+  connect(m_progress, &JobProgressBar::cancelRequested, this, &MainWindow::cancelJob);
+
+  connect(m_jobs, &JobController::started, this, [this](RequestId id, JobKind kind) {
+    m_activeJob = id;
+    m_progress->begin(toString(kind));
+  });
+  connect(m_jobs, &JobController::progressChanged, this,
+          [this](RequestId, int step, int total, double eta, const QString& stage) { m_progress->setProgress(step, total, eta, stage); });
+  connect(m_jobs, &JobController::idle, this, [this] {
+    m_activeJob = 0;
+    m_progress->end();
+  });
+  connect(m_jobs, &JobController::resultReady, this, &MainWindow::onJobResult);
+  connect(m_jobs, &JobController::failed, this, [this](RequestId, const QString& message) { showError(message); });
+  connect(m_jobs, &JobController::cancelled, this, [this](RequestId) { statusBar()->showMessage(tr("Cancelled"), 3000); });
+  connect(m_jobs, &JobController::modelLoadedChanged, this, [this](RequestId, const QString& what) {
+    m_model->setStatus(tr("Loaded: %1").arg(what));
+    statusBar()->showMessage(tr("Model ready"), 3000);
+  });
+}
+
+void MainWindow::loadModel(const ModelChoice& choice) {
+  if (choice.source == ModelSource::Builtin && !canLoadBuiltinModel()) {
+    m_model->setStatus(tr("This build has no built-in model loader yet."));
+    return;
+  }
+  m_model->setStatus(tr("Loading…"));
+  m_jobs->loadModel(modelLoader(choice));
+}
+
+void MainWindow::render() { m_jobs->submit(JobKind::Render, renderJob(m_doc->project())); }
+
+void MainWindow::inspectNoise() {
+  m_noise->clearStats(tr("Computing…"));
+  m_jobs->submit(JobKind::NoiseInspect, noiseInspectJob(m_doc->project(), currentFrame(), m_inversionCache));
+}
+
+void MainWindow::runInvert() {
+  if (m_source.empty()) {
+    showError(tr("Drop a photo on the window first."));
+    return;
+  }
+  m_jobs->submit(JobKind::Invert, invertJob(m_doc->project(), m_source, m_inversionCache));
+}
+
+void MainWindow::runEdit() { m_jobs->submit(JobKind::Edit, editJob(m_doc->project(), m_inversion->edits(), m_inversionCache)); }
+
+void MainWindow::cancelJob() {
+  if (m_activeJob) m_jobs->cancel(m_activeJob);
+  else m_jobs->cancelAll();
+}
+
+void MainWindow::showFrames(const FrameBuffer& frames) {
+  m_result = frames;
+  m_preview->setFrames(frames);
+  m_preview->setCurrentFrame(currentFrame());
+  m_scene->setBackgroundImage(frameToImage(frames, std::min(currentFrame(), frames.count - 1)));
+  updateCompare();
+}
+
+void MainWindow::updateCompare() {
+  const bool ab = m_inversion->compareAB() && !m_source.empty() && !m_result.empty();
+  m_preview->setMode(ab ? PreviewMode::SplitAB : PreviewMode::Frame);
+}
+
+void MainWindow::onJobResult(RequestId id, JobKind kind, const JobOutput& out) {
+  if (!out.summary.empty()) statusBar()->showMessage(QString::fromStdString(out.summary), 5000);
+  if (id == m_videoRequest && !out.frames.empty()) {
+    m_source = out.frames.front();
+    m_inversion->setSource(m_sourcePath, frameToImage(m_source, 0));
+    m_preview->setSecondaryFrames(m_source);
+    if (m_result.empty()) m_scene->setBackgroundImage(frameToImage(m_source, 0));
+    return;
+  }
+  switch (kind) {
+    case JobKind::Render:
+    case JobKind::LivePreview:
+    case JobKind::Generate:
+    case JobKind::Edit:
+      if (!out.frames.empty()) showFrames(out.frames.front());
+      break;
+    case JobKind::Invert:
+      m_inverted = true;
+      m_inversion->setInverted(true);
+      if (out.frames.size() > 1) {
+        m_source = out.frames[0];  // the fitted source: what A/B compares against
+        m_preview->setSecondaryFrames(m_source);
+      }
+      [[fallthrough]];
+    case JobKind::NoiseInspect:
+      if (out.metrics.count("mean"))
+        m_noise->setStats({out.metrics.at("mean"), out.metrics.at("std"), out.metrics.at("lag1")});
+      if (kind == JobKind::NoiseInspect && !out.frames.empty()) {
+        m_preview->setFrames(out.frames.front());
+        m_preview->setMode(PreviewMode::NoiseChannel);
+      }
+      break;
+    default: break;
+  }
+}
+
+}  // namespace ns::ui
