@@ -39,10 +39,13 @@ Rgb grassPixel(float u, float v, const BackgroundParams& p, int size) {
   const float d = (v - h) / (1.f - h);  // 0 at the horizon, 1 at the bottom edge
   // Far field is lighter and hazier; the near field darker and more saturated.
   Rgb c = lerp(Rgb{0.48f, 0.68f, 0.30f}, Rgb{0.20f, 0.50f, 0.12f}, std::sqrt(d * std::sqrt(d)));  // d^0.75
-  // Blades: noise stretched vertically (fine across, coarse along), plus large patches.
-  const float blades = fbm(u, v, 48.f, 10.f, 2, size, p.texSeed ^ 0x9a55U);
+  // Tufts: noise a little stretched vertically, stronger in the near field; large patches;
+  // mowing stripes that converge in perspective (constant along lines through a vanishing point).
+  const float tufts = fbm(u, v, 18.f, 10.f, 3, size, p.texSeed ^ 0x9a55U);
   const float patches = fbm(u, v, 3.f, 5.f, 3, size, p.texSeed ^ 0x9a56U);
-  c = c * (1.f + 0.18f * blades * (0.4f + 0.6f * d) + 0.14f * patches);
+  const float X = (u - p.vanishX) / (v - h + 0.25f);
+  const float stripes = std::sin(kTwoPi * 1.6f * X) * bandLimit(1.6f * 1.f / ((v - h + 0.25f) * static_cast<float>(size)));
+  c = c * (1.f + 0.30f * tufts * (0.5f + 0.5f * d) + 0.14f * patches + 0.06f * stripes);
   // A soft line of distant bushes right at the horizon.
   const float bush = smoothstep(0.035f, 0.f, v - h) * (0.6f + 0.4f * fbm(u, 0.f, 9.f, 1.f, 2, size, p.texSeed));
   return lerp(c, Rgb{0.16f, 0.36f, 0.14f}, 0.6f * bush);
@@ -101,8 +104,8 @@ Rgb desertPixel(float u, float v, const BackgroundParams& p, int size) {
   }
   Rgb c = sand * ((0.9f + 0.04f * layer) * shade);
   // Wind ripples, diagonal, fading where they would alias.
-  const float rf = 36.f;
-  const float ripple = std::sin(kTwoPi * (rf * v + 6.f * u) + 3.f * fbm(u, v, 4.f, 4.f, 2, size, p.texSeed));
+  const float rf = 12.f;
+  const float ripple = std::sin(kTwoPi * (rf * v + 3.f * u) + 3.f * fbm(u, v, 4.f, 4.f, 2, size, p.texSeed));
   c = c * (1.f + 0.05f * ripple * bandLimit(rf / static_cast<float>(size)));
   c = c * (1.f + 0.06f * fbm(u, v, 24.f, 24.f, 2, size, p.texSeed ^ 0xd0eU));
   // Haze at the horizon.
@@ -145,10 +148,10 @@ Rgb snowPixel(float u, float v, const BackgroundParams& p, int size) {
   const float d = (v - h) / (1.f - h);
   Rgb c{0.95f, 0.96f, 0.99f};
   // Soft drifts: low-frequency shading tinted blue in the hollows.
-  const float drift = fbm(u, v, 2.5f, 5.f, 3, size, p.texSeed ^ 0x5a0U);
-  const float hollow = smoothstep(-0.2f, 0.5f, drift);
-  c = lerp(c, Rgb{0.72f, 0.80f, 0.92f}, 0.55f * hollow * (0.5f + 0.5f * d));
-  c = c * (1.f + 0.03f * fbm(u, v, 30.f, 30.f, 2, size, p.texSeed ^ 0x5a1U));
+  const float drift = fbm(u, v, 3.f, 7.f, 4, size, p.texSeed ^ 0x5a0U);
+  const float hollow = smoothstep(-0.25f, 0.45f, drift);
+  c = lerp(c, Rgb{0.68f, 0.77f, 0.92f}, 0.7f * hollow * (0.45f + 0.55f * d));
+  c = c * (1.f + 0.05f * fbm(u, v, 14.f, 14.f, 2, size, p.texSeed ^ 0x5a1U));
   return lerp(c, Rgb{0.80f, 0.84f, 0.90f}, 0.4f * smoothstep(0.05f, 0.f, v - h));
 }
 

@@ -31,13 +31,15 @@ std::string dataDir();
 #define NS_TEST_CAT2(a, b) a##b
 #define NS_TEST_CAT(a, b) NS_TEST_CAT2(a, b)
 
-#ifdef NS_HAVE_QTEST
-// Qt defines the macros `slots`, `signals` and `emit`; LibTorch headers use those words as names
-// (ivalue_inl.h, jit/api/module.h ...). ATen is therefore parsed here, before Qt's macros exist.
+// Qt defines the macros `slots`, `signals` and `emit` (and the stand-in below defines `slots`);
+// LibTorch headers use those words as names (ivalue_inl.h, jit/api/module.h ...). ATen is
+// therefore parsed here, before either set of macros exists, with and without Qt.
 // A test that needs <torch/torch.h> must include it BEFORE this header.
 #if __has_include(<ATen/ATen.h>)
 #include <ATen/ATen.h>
 #endif
+
+#ifdef NS_HAVE_QTEST
 #include <QtTest>
 #include <string>
 namespace nstest {
