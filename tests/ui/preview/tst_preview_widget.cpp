@@ -7,6 +7,7 @@
 
 #include <QLabel>
 #include <QSignalSpy>
+#include <QVulkanFunctions>
 #include <QVulkanInstance>
 #include <memory>
 
@@ -123,6 +124,20 @@ void TstPreviewWidget::validationLayerActive() {
   w->setFrames(nstest::rgbFrames(64, 48));
   QVERIFY(waitShown(*w));
   QVERIFY(w->vulkanWindow()->isValid());
+  // Positive control: an invalid call must reach the counter, or "0 messages" below means nothing.
+  // (A zero-size buffer is rejected by the layer before it reaches the driver.)
+  const int before = g_validationMessages;
+  VkBufferCreateInfo bad{};
+  bad.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+  bad.size = 0;
+  bad.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
+  VkBuffer buf = VK_NULL_HANDLE;
+  QVulkanDeviceFunctions* df = inst->deviceFunctions(w->vulkanWindow()->device());
+  const VkResult r = df->vkCreateBuffer(w->vulkanWindow()->device(), &bad, nullptr, &buf);
+  if (r == VK_SUCCESS && buf) df->vkDestroyBuffer(w->vulkanWindow()->device(), buf, nullptr);
+  QVERIFY2(g_validationMessages > before, "the validation layer did not report an invalid vkCreateBuffer");
+  g_validationMessages = before;
+  g_validationTexts.clear();
   w.reset();
   QVERIFY2(g_validationMessages == 0, qPrintable(validationReport()));
 }
