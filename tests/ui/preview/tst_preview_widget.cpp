@@ -216,6 +216,12 @@ void TstPreviewWidget::onionMatchesReference() {
   QVERIFY2(why.isEmpty(), qPrintable(why));
   QVERIFY2(d.compared == 160 * 120 && d.maxDiff <= 2,
            qPrintable(QString("onion: max diff %1/255, mean %2").arg(d.maxDiff).arg(d.meanDiff)));
+  // First frame: no previous one (its slot holds a placeholder with weight 0).
+  p.frame = 0;
+  const nstest::ImageDiff d0 = renderAndCompare(f, p, nullptr, &why);
+  QVERIFY2(why.isEmpty(), qPrintable(why));
+  QVERIFY2(d0.compared == 160 * 120 && d0.maxDiff <= 2,
+           qPrintable(QString("onion, first frame: max diff %1/255, mean %2").arg(d0.maxDiff).arg(d0.meanDiff)));
   QVERIFY2(g_validationMessages == 0, qPrintable(validationReport()));
 }
 
