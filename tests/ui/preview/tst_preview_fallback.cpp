@@ -52,6 +52,7 @@ class TstPreviewFallback : public QObject {
  private slots:
   void forcedFallbackShowsReason();
   void environmentForcesFallback();
+  void noVulkanDriverFallsBack();
   void fallbackMatchesReference();
   void wheelZoomKeepsPointUnderPointer();
   void dragPans();
@@ -81,6 +82,23 @@ void TstPreviewFallback::environmentForcesFallback() {
   qunsetenv("NS_PREVIEW_FORCE_FALLBACK");
   QVERIFY(!w.usingVulkan());
   QVERIFY2(w.fallbackReason().contains("NS_PREVIEW_FORCE_FALLBACK"), qPrintable(w.fallbackReason()));
+}
+
+void TstPreviewFallback::noVulkanDriverFallsBack() {
+  // The Vulkan loader finds no driver: instance creation (or device enumeration) fails, and the
+  // widget must say so and still draw.
+  const QByteArray old = qgetenv("VK_ICD_FILENAMES");
+  qputenv("VK_ICD_FILENAMES", "/nonexistent/ns_no_such_icd.json");
+  auto w = std::make_unique<PreviewWidget>();
+  if (old.isEmpty()) qunsetenv("VK_ICD_FILENAMES"); else qputenv("VK_ICD_FILENAMES", old);
+  QVERIFY(!w->usingVulkan());
+  QVERIFY2(w->fallbackReason().contains("Vulkan unavailable"), qPrintable(w->fallbackReason()));
+  const ns::FrameBuffer f = nstest::rgbFrames(64, 48);
+  w->setFrames(f);
+  w->resize(64, 200);
+  w->show();
+  QVERIFY(waitShown(*w));
+  QVERIFY(!w->grabPreview().isNull());
 }
 
 void TstPreviewFallback::fallbackMatchesReference() {
@@ -210,7 +228,8 @@ void TstPreviewFallback::setFramesFromAnotherThread() {
   QVERIFY2(d.maxDiff == 0, qPrintable(QString("last frame from the producer not shown: max diff %1").arg(d.maxDiff)));
 }
 
-NS_REGISTER_TEST(TstPreviewFallback, forcedFallbackShowsReason, environmentForcesFallback, fallbackMatchesReference,
+NS_REGISTER_TEST(TstPreviewFallback, forcedFallbackShowsReason, environmentForcesFallback, noVulkanDriverFallsBack,
+                 fallbackMatchesReference,
                  wheelZoomKeepsPointUnderPointer, dragPans, dividerDragMovesSplit, inspectorReportsPixelUnderPointer,
                  playbackAdvancesAndWraps, setFramesFromAnotherThread)
 #if __has_include("tst_preview_fallback.moc")
