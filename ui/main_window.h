@@ -58,6 +58,7 @@ struct MainWindowOptions {
   int autosaveIntervalMs = 60000;  // every minute
   bool offerRecovery = true;       // look for a leftover autosave at start-up
   bool loadModelAtStart = true;    // queue the built-in model load (off in tests)
+  bool cudaAvailable = false;      // from initTorchRuntime() in main(); offers CUDA in the Model dock
 };
 
 class MainWindow : public QMainWindow {

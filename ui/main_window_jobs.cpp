@@ -21,7 +21,7 @@ namespace ns::ui {
 
 void MainWindow::connectJobs() {
   m_inversionCache = makeInversionCache();
-  m_model->setCudaAvailable(cudaAvailable());
+  m_model->setCudaAvailable(m_options.cudaAvailable);
   m_inversion->setEngineSupport(true, {});
   connect(m_model, &ModelDock::loadRequested, this, &MainWindow::loadModel);
   connect(m_noise, &NoiseDock::inspectRequested, this, &MainWindow::inspectNoise);

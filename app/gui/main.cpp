@@ -21,8 +21,10 @@ int main(int argc, char** argv) {
   parser.process(app);
 
   ns::initLogging("noisestudio");
-  ns::initTorchRuntime();
-  ns::ui::MainWindow window;
+  const ns::RuntimeInfo runtime = ns::initTorchRuntime();
+  ns::ui::MainWindowOptions options;
+  options.cudaAvailable = runtime.cudaAvailable;
+  ns::ui::MainWindow window(nullptr, options);
   window.show();
   const QStringList files = parser.positionalArguments();
   if (!files.isEmpty()) QTimer::singleShot(0, &window, [&window, f = files.first()] { window.openFile(f); });

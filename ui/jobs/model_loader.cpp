@@ -27,8 +27,6 @@ bool canLoadModelPacks() {
 #endif
 }
 
-bool cudaAvailable() { return resolveDevice("cuda") == "cuda"; }
-
 ModelLoaderFn modelLoader(const ModelChoice& choice) {
   const std::string device = choice.device.toStdString();
   const std::string pack = choice.packDir.toStdString();

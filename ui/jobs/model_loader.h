@@ -12,7 +12,5 @@ ModelLoaderFn modelLoader(const ModelChoice& choice);
 // Whether this build can load each kind (the dock greys out what it cannot).
 bool canLoadBuiltinModel();
 bool canLoadModelPacks();
-// CUDA present (asks the torch runtime; cheap, any thread).
-bool cudaAvailable();
 
 }  // namespace ns::ui

@@ -1,0 +1,175 @@
+// Tests the small ui pieces on their own: timeline scrub/play, properties dock (dice, edits ->
+// field names), noise inspector text, ETA text, drop classification, recovery store, PNG export.
+#include "tests/support/ns_test.h"
+
+#include <QDir>
+#include <QFile>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QTemporaryDir>
+#include <QToolButton>
+
+#include "ui/docks/noise_dock.h"
+#include "ui/docks/properties_dock.h"
+#include "ui/files/drop_classifier.h"
+#include "ui/files/recovery_store.h"
+#include "ui/frame_convert.h"
+#include "ui/widgets/job_progress_bar.h"
+#include "ui/widgets/timeline_ruler.h"
+#include "ui/widgets/timeline_widget.h"
+
+using namespace ns::ui;
+
+class TstWidgets : public QObject {
+  Q_OBJECT
+ private slots:
+  void timelineScrubsAndPlays();
+  void propertiesDockReportsFields();
+  void noiseInspectorShowsStats();
+  void etaText();
+  void dropKinds();
+  void recoveryStoreRoundTrip();
+  void pngSequenceExport();
+};
+
+void TstWidgets::timelineScrubsAndPlays() {
+  TimelineWidget t;
+  t.resize(600, 40);
+  t.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&t));
+  t.setFrameCount(16);
+  t.setKeyframes({0, 7, 15});
+  QSignalSpy changed(&t, &TimelineWidget::currentFrameChanged);
+  TimelineRuler* r = t.ruler();
+  QTest::mouseClick(r, Qt::LeftButton, Qt::NoModifier, QPoint(r->xOf(7), r->height() / 2));
+  QCOMPARE(t.currentFrame(), 7);
+  QCOMPARE(changed.count(), 1);
+  QCOMPARE(changed.at(0).at(0).toInt(), 7);
+  QCOMPARE(r->frameAt(r->xOf(15)), 15);
+  QCOMPARE(r->frameAt(-50), 0);
+  QCOMPARE(r->frameAt(r->width() + 50), 15);
+  // Playback at 50 fps wraps around the clip.
+  t.setFps(50);
+  t.setCurrentFrame(14);
+  changed.clear();
+  t.play();
+  QTRY_VERIFY_WITH_TIMEOUT(changed.count() >= 3, 2000);
+  t.pause();
+  QCOMPARE(changed.at(0).at(0).toInt(), 15);
+  QCOMPARE(changed.at(1).at(0).toInt(), 0);
+  QVERIFY(!t.isPlaying());
+}
+
+void TstWidgets::propertiesDockReportsFields() {
+  PropertiesDock d;
+  RenderValues v;
+  v.prompt = "on grass";
+  v.seed = 42;
+  v.steps = 25;
+  v.guidance = 5.5;
+  v.noiseRatio = 0.6;
+  v.inversionSkip = 12;
+  v.method = ns::InitMethod::DdimInversion;
+  QSignalSpy edited(&d, &PropertiesDock::edited);
+  d.setValues(v);
+  QCOMPARE(edited.count(), 0);  // filling from the Project is not an edit
+  QVERIFY(d.values() == v);
+  d.setSeedSource([] { return quint64(777); });
+  d.diceButton()->click();
+  QCOMPARE(edited.count(), 1);
+  QCOMPARE(edited.at(0).at(0).toString(), QString("seed"));
+  QCOMPARE(d.values().seed, quint64(777));
+  QTest::keyClicks(d.promptEdit(), "!");
+  QCOMPARE(edited.last().at(0).toString(), QString("prompt"));
+  QCOMPARE(d.values().prompt, QString("on grass!"));
+}
+
+void TstWidgets::noiseInspectorShowsStats() {
+  NoiseDock d;
+  d.setStats({0.0123, 0.9987, -0.0042});
+  QVERIFY2(d.statsText().contains("0.0123") && d.statsText().contains("0.9987") && d.statsText().contains("-0.0042"),
+           qPrintable(d.statsText()));
+  NoiseValues v;
+  v.recipe = ns::NoiseKind::FreeNoise;
+  v.window = 24;
+  v.stride = 6;
+  d.setValues(v);
+  QVERIFY(d.values() == v);
+}
+
+void TstWidgets::etaText() {
+  QCOMPARE(formatEta(0.4), QString("0 s"));
+  QCOMPARE(formatEta(12.4), QString("12 s"));
+  QCOMPARE(formatEta(65), QString("1 min 05 s"));
+  JobProgressBar b;
+  b.begin("render");
+  b.setProgress(5, 20, 9.6, "denoise");
+  QCOMPARE(b.text(), QString("denoise 5/20 · ETA 10 s"));
+  QCOMPARE(b.value(), 5);
+  QCOMPARE(b.maximum(), 20);
+}
+
+void TstWidgets::dropKinds() {
+  QTemporaryDir tmp;
+  auto touch = [&](const QString& name) {
+    QFile f(QDir(tmp.path()).filePath(name));
+    f.open(QIODevice::WriteOnly);
+    f.write("x");
+    return f.fileName();
+  };
+  QVERIFY2(classifyDrop(touch("a.PNG")) == DropKind::Image, qPrintable(toString(classifyDrop(touch("a.PNG")))));
+  QVERIFY2(classifyDrop(touch("b.jpeg")) == DropKind::Image, qPrintable(toString(classifyDrop(touch("b.jpeg")))));
+  QVERIFY2(classifyDrop(touch("c.mp4")) == DropKind::Video, qPrintable(toString(classifyDrop(touch("c.mp4")))));
+  QVERIFY2(classifyDrop(touch("d.nsproj")) == DropKind::Project, qPrintable(toString(classifyDrop(touch("d.nsproj")))));
+  QVERIFY2(classifyDrop(touch("e.txt")) == DropKind::Unknown, qPrintable(toString(classifyDrop(touch("e.txt")))));
+  QVERIFY2(classifyDrop(QDir(tmp.path()).filePath("missing.png")) == DropKind::Unknown, qPrintable(toString(classifyDrop(QDir(tmp.path()).filePath("missing.png")))));
+  QDir(tmp.path()).mkdir("pack");
+  QVERIFY2(classifyDrop(QDir(tmp.path()).filePath("pack")) == DropKind::Unknown, qPrintable(toString(classifyDrop(QDir(tmp.path()).filePath("pack")))));
+  touch("pack/model.json");
+  QVERIFY2(classifyDrop(QDir(tmp.path()).filePath("pack")) == DropKind::ModelPack, qPrintable(toString(classifyDrop(QDir(tmp.path()).filePath("pack")))));
+}
+
+void TstWidgets::recoveryStoreRoundTrip() {
+  QTemporaryDir tmp;
+  RecoveryStore s(QDir(tmp.path()).filePath("rec"));
+  QVERIFY(!s.exists());
+  QVERIFY(!s.read().ok());
+  QVERIFY(s.write("{\"schema_version\": 1}", "/home/a/scene.nsproj").ok());
+  QVERIFY(s.exists());
+  auto e = s.read();
+  QVERIFY(e.ok());
+  QCOMPARE(e->projectJson, std::string("{\"schema_version\": 1}"));
+  QCOMPARE(e->originalPath, QString("/home/a/scene.nsproj"));
+  QVERIFY(std::abs(e->savedAt.secsTo(QDateTime::currentDateTimeUtc())) < 60);
+  s.clear();
+  QVERIFY(!s.exists());
+}
+
+void TstWidgets::pngSequenceExport() {
+  ns::FrameBuffer fb;
+  fb.kind = ns::FrameKind::Image;
+  fb.count = 3, fb.channels = 3, fb.height = 4, fb.width = 5;
+  fb.data.assign(fb.count * fb.frameSize(), 0.0f);
+  for (int f = 0; f < 3; ++f) fb.frame(f)[0] = f / 2.0f;  // red of pixel (0,0): 0, 0.5, 1
+  QTemporaryDir tmp;
+  auto n = exportPngSequence(fb, tmp.path(), "shot");
+  QVERIFY(n.ok());
+  QCOMPARE(*n, 3);
+  for (int f = 0; f < 3; ++f) {
+    const QImage img(QDir(tmp.path()).filePath(QString("shot_%1.png").arg(f, 4, 10, QChar('0'))));
+    QCOMPARE(img.size(), QSize(5, 4));
+    QCOMPARE(qRed(img.pixel(0, 0)), int(std::lround(f / 2.0 * 255)));
+  }
+  // Round trip through QImage keeps 8-bit values exactly.
+  const ns::FrameBuffer back = imageToFrames(frameToImage(fb, 2));
+  QCOMPARE(back.at(0, 0, 0, 0), 1.0f);
+  ns::FrameBuffer noise = fb;
+  noise.kind = ns::FrameKind::Noise;
+  QVERIFY(!exportPngSequence(noise, tmp.path(), "n").ok());
+}
+
+NS_REGISTER_TEST(TstWidgets, timelineScrubsAndPlays, propertiesDockReportsFields, noiseInspectorShowsStats, etaText,
+                 dropKinds, recoveryStoreRoundTrip, pngSequenceExport)
+#if __has_include("tst_widgets.moc")
+#include "tst_widgets.moc"
+#endif
