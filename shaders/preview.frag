@@ -1,12 +1,12 @@
 #version 450
 // Preview colour mapping. Mirrors ui/preview/reference_render.cpp (the CPU reference the tests
 // compare against): change both together.
-// Each slot is an R32_SFLOAT 2D array texture, one layer per uploaded channel, read with
-// texelFetch (nearest pixel, no filtering: the preview is for pixel peeping).
+// Each slot is a storage buffer of planar floats [layer][height][width] (FrameBuffer's layout, the
+// channels the colour map needs), read at the nearest pixel: the preview is for pixel peeping.
 
-layout(set = 0, binding = 0) uniform sampler2DArray tex0;  // primary, current frame
-layout(set = 0, binding = 1) uniform sampler2DArray tex1;  // secondary (split) or previous frame (onion)
-layout(set = 0, binding = 2) uniform sampler2DArray tex2;  // next frame (onion)
+layout(std430, set = 0, binding = 0) readonly buffer Slot0 { float v[]; } slot0;  // primary, current frame
+layout(std430, set = 0, binding = 1) readonly buffer Slot1 { float v[]; } slot1;  // secondary (split) or previous frame (onion)
+layout(std430, set = 0, binding = 2) readonly buffer Slot2 { float v[]; } slot2;  // next frame (onion)
 
 // Specialisation constants: the renderer builds one pipeline per combination in use, so the
 // compiler drops every branch this draw cannot take (llvmpipe would otherwise run all of them).
@@ -71,12 +71,26 @@ vec3 wheelColour(float dx, float dy, float maxMag) {
   return rad <= 1.0 ? vec3(1.0) - rad * (vec3(1.0) - col) : col * 0.75;
 }
 
-vec3 mapTexel(sampler2DArray t, ivec2 p, int map, int layers, float param) {
-  float c0 = texelFetch(t, ivec3(p, 0), 0).r;
+// Value of `layer` at pixel p of a slot (slot is a constant at every call, so this folds).
+float fetch(int slot, ivec2 p, int layer) {
+  if (slot == 0) {
+    ivec2 sz = ivec2(pc.size01.xy);
+    return slot0.v[(layer * sz.y + p.y) * sz.x + p.x];
+  }
+  if (slot == 1) {
+    ivec2 sz = ivec2(pc.size01.zw);
+    return slot1.v[(layer * sz.y + p.y) * sz.x + p.x];
+  }
+  ivec2 sz = ivec2(pc.size2.xy);
+  return slot2.v[(layer * sz.y + p.y) * sz.x + p.x];
+}
+
+vec3 mapTexel(int slot, ivec2 p, int map, int layers, float param) {
+  float c0 = fetch(slot, p, 0);
   if (map == 2) return heatColour(c0 / param);
-  if (map == 3) return layers >= 2 ? wheelColour(c0, texelFetch(t, ivec3(p, 1), 0).r, param) : vec3(1.0);
-  if (layers >= 3) return clamp(vec3(c0, texelFetch(t, ivec3(p, 1), 0).r, texelFetch(t, ivec3(p, 2), 0).r), 0.0, 1.0);
-  if (layers == 2) return clamp(vec3(c0, texelFetch(t, ivec3(p, 1), 0).r, 0.0), 0.0, 1.0);
+  if (map == 3) return layers >= 2 ? wheelColour(c0, fetch(slot, p, 1), param) : vec3(1.0);
+  if (layers >= 3) return clamp(vec3(c0, fetch(slot, p, 1), fetch(slot, p, 2)), 0.0, 1.0);
+  if (layers == 2) return clamp(vec3(c0, fetch(slot, p, 1), 0.0), 0.0, 1.0);
   return vec3(clamp(c0, 0.0, 1.0));
 }
 
@@ -101,15 +115,15 @@ void main() {
       return;
     }
     if (fc.x < pc.xform.w)
-      c = mapTexel(tex1, texelOf(ip, s0, pc.size01.zw), MAP1, LAYERS1, pc.mparam.y);
+      c = mapTexel(1, texelOf(ip, s0, pc.size01.zw), MAP1, LAYERS1, pc.mparam.y);
     else
-      c = mapTexel(tex0, p0, MAP0, LAYERS0, pc.mparam.x);
+      c = mapTexel(0, p0, MAP0, LAYERS0, pc.mparam.x);
   } else {
-    c = mapTexel(tex0, p0, MAP0, LAYERS0, pc.mparam.x);
+    c = mapTexel(0, p0, MAP0, LAYERS0, pc.mparam.x);
     if (MODE == 2) {
       // Missing neighbours (first/last frame) have weight 0 and a 1x1 placeholder texture.
-      vec3 prev = mapTexel(tex1, texelOf(ip, s0, pc.size01.zw), MAP1, LAYERS1, pc.mparam.y);
-      vec3 next = mapTexel(tex2, texelOf(ip, s0, pc.size2.xy), MAP2, LAYERS2, pc.mparam.z);
+      vec3 prev = mapTexel(1, texelOf(ip, s0, pc.size01.zw), MAP1, LAYERS1, pc.mparam.y);
+      vec3 next = mapTexel(2, texelOf(ip, s0, pc.size2.xy), MAP2, LAYERS2, pc.mparam.z);
       c = pc.weights.x * c + pc.weights.y * prev + pc.weights.z * next;
     }
   }

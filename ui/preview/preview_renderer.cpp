@@ -104,18 +104,10 @@ void PreviewRenderer::initResources() {
   m_failed = false;
   createRenderPass();
 
-  VkSamplerCreateInfo si{};
-  si.sType = VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO;
-  si.magFilter = si.minFilter = VK_FILTER_NEAREST;  // texelFetch ignores it; R32F need not filter
-  si.mipmapMode = VK_SAMPLER_MIPMAP_MODE_NEAREST;
-  si.addressModeU = si.addressModeV = si.addressModeW = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
-  si.maxAnisotropy = 1.0f;
-  if (m_devFuncs->vkCreateSampler(m_device, &si, nullptr, &m_sampler) != VK_SUCCESS) return fail(QString::fromUtf8("Vulkan preview: cannot create a sampler"));
-
   VkDescriptorSetLayoutBinding b[3]{};
   for (uint32_t i = 0; i < 3; ++i) {
     b[i].binding = i;
-    b[i].descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+    b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     b[i].descriptorCount = 1;
     b[i].stageFlags = VK_SHADER_STAGE_FRAGMENT_BIT;
   }
@@ -127,7 +119,7 @@ void PreviewRenderer::initResources() {
     return fail(QString::fromUtf8("Vulkan preview: cannot create a descriptor set layout"));
 
   const int frames = m_window->concurrentFrameCount();
-  VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, uint32_t(3 * frames)};
+  VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, uint32_t(3 * frames)};
   VkDescriptorPoolCreateInfo pi{};
   pi.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
   pi.maxSets = uint32_t(frames);
@@ -279,69 +271,48 @@ bool PreviewRenderer::ensureStaging(FrameResources& fr, VkDeviceSize bytes) {
   return true;
 }
 
-void PreviewRenderer::destroyTexture(SlotTexture& tex) {
-  if (tex.view) m_devFuncs->vkDestroyImageView(m_device, tex.view, nullptr);
-  if (tex.image) m_devFuncs->vkDestroyImage(m_device, tex.image, nullptr);
-  if (tex.memory) m_devFuncs->vkFreeMemory(m_device, tex.memory, nullptr);
-  tex = SlotTexture{};
+void PreviewRenderer::destroySlotBuffer(SlotBuffer& buf) {
+  if (buf.buffer) m_devFuncs->vkDestroyBuffer(m_device, buf.buffer, nullptr);
+  if (buf.memory) m_devFuncs->vkFreeMemory(m_device, buf.memory, nullptr);
+  buf = SlotBuffer{};
 }
 
-bool PreviewRenderer::ensureTexture(SlotTexture& tex, int width, int height, int layers) {
-  if (tex.image && tex.width == width && tex.height == height && tex.layers == layers) return true;
-  destroyTexture(tex);  // safe: this frame slot's previous submission has completed
-  VkImageCreateInfo ii{};
-  ii.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO;
-  ii.imageType = VK_IMAGE_TYPE_2D;
-  ii.format = VK_FORMAT_R32_SFLOAT;
-  ii.extent = {uint32_t(width), uint32_t(height), 1};
-  ii.mipLevels = 1;
-  ii.arrayLayers = uint32_t(layers);
-  ii.samples = VK_SAMPLE_COUNT_1_BIT;
-  ii.tiling = VK_IMAGE_TILING_OPTIMAL;
-  ii.usage = VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_SAMPLED_BIT;
-  ii.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
-  if (m_devFuncs->vkCreateImage(m_device, &ii, nullptr, &tex.image) != VK_SUCCESS) return false;
+bool PreviewRenderer::ensureSlotBuffer(SlotBuffer& buf, VkDeviceSize bytes) {
+  if (buf.buffer && buf.capacity >= bytes) return true;
+  destroySlotBuffer(buf);  // safe: this frame slot's previous submission has completed
+  VkBufferCreateInfo bi{};
+  bi.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+  bi.size = bytes;
+  bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  if (m_devFuncs->vkCreateBuffer(m_device, &bi, nullptr, &buf.buffer) != VK_SUCCESS) return false;
   VkMemoryRequirements req;
-  m_devFuncs->vkGetImageMemoryRequirements(m_device, tex.image, &req);
+  m_devFuncs->vkGetBufferMemoryRequirements(m_device, buf.buffer, &req);
   VkMemoryAllocateInfo ai{};
   ai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
   ai.allocationSize = req.size;
   ai.memoryTypeIndex = memoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
   if (ai.memoryTypeIndex == UINT32_MAX) ai.memoryTypeIndex = memoryType(req.memoryTypeBits, 0);
-  if (m_devFuncs->vkAllocateMemory(m_device, &ai, nullptr, &tex.memory) != VK_SUCCESS ||
-      m_devFuncs->vkBindImageMemory(m_device, tex.image, tex.memory, 0) != VK_SUCCESS) {
-    destroyTexture(tex);
+  if (m_devFuncs->vkAllocateMemory(m_device, &ai, nullptr, &buf.memory) != VK_SUCCESS ||
+      m_devFuncs->vkBindBufferMemory(m_device, buf.buffer, buf.memory, 0) != VK_SUCCESS) {
+    destroySlotBuffer(buf);
     return false;
   }
-  VkImageViewCreateInfo vi{};
-  vi.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO;
-  vi.image = tex.image;
-  vi.viewType = VK_IMAGE_VIEW_TYPE_2D_ARRAY;
-  vi.format = VK_FORMAT_R32_SFLOAT;
-  vi.components = {VK_COMPONENT_SWIZZLE_IDENTITY, VK_COMPONENT_SWIZZLE_IDENTITY, VK_COMPONENT_SWIZZLE_IDENTITY,
-                   VK_COMPONENT_SWIZZLE_IDENTITY};
-  vi.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, uint32_t(layers)};
-  if (m_devFuncs->vkCreateImageView(m_device, &vi, nullptr, &tex.view) != VK_SUCCESS) {
-    destroyTexture(tex);
-    return false;
-  }
-  tex.width = width;
-  tex.height = height;
-  tex.layers = layers;
+  buf.capacity = bytes;
   return true;
 }
 
 void PreviewRenderer::writeDescriptors(FrameResources& fr) {
-  VkDescriptorImageInfo info[3]{};
+  VkDescriptorBufferInfo info[3]{};
   VkWriteDescriptorSet w[3]{};
   for (int i = 0; i < 3; ++i) {
-    info[i] = {m_sampler, fr.textures[size_t(i)].view, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
+    info[i] = {fr.slotBuffers[size_t(i)].buffer, 0, VK_WHOLE_SIZE};
     w[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
     w[i].dstSet = fr.descriptorSet;
     w[i].dstBinding = uint32_t(i);
     w[i].descriptorCount = 1;
-    w[i].descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-    w[i].pImageInfo = &info[i];
+    w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    w[i].pBufferInfo = &info[i];
   }
   m_devFuncs->vkUpdateDescriptorSets(m_device, 3, w, 0, nullptr);
   fr.descriptorsDirty = false;
@@ -406,70 +377,72 @@ void PreviewRenderer::startNextFrame() {
   if (fr) {
     VkDeviceSize total = 0;
     std::array<bool, 3> upload{};
+    const VkDeviceSize maxRange = m_window->physicalDeviceProperties()->limits.maxStorageBufferRange;
     for (size_t s = 0; s < 3; ++s) {
-      SlotTexture& tex = fr->textures[s];
+      SlotBuffer& buf = fr->slotBuffers[s];
       if (!req[s].frames) {
-        if (!tex.valid) upload[s] = true, total += 4;  // placeholder: one zero texel
+        if (!buf.valid) upload[s] = true, total += 16;  // placeholder: four zero floats
         continue;
       }
-      if (!tex.valid || !(tex.key == req[s].key)) {
+      if (!buf.valid || !(buf.key == req[s].key)) {
         upload[s] = true;
         total += VkDeviceSize(req[s].frames->width) * req[s].frames->height * req[s].key.layers * 4;
       }
     }
-    if (total > 0 && !ensureStaging(*fr, total)) {
+    if (total > maxRange) {
+      fail(QString::fromUtf8("Vulkan preview: a %1 MB frame exceeds this device's storage buffer limit (%2 MB)")
+               .arg(double(total) / 1e6, 0, 'f', 1).arg(double(maxRange) / 1e6, 0, 'f', 1));
+      fr = nullptr;
+    }
+    if (fr && total > 0 && !ensureStaging(*fr, total)) {
       fail(QString::fromUtf8("Vulkan preview: out of memory for a %1 MB staging buffer").arg(double(total) / 1e6, 0, 'f', 1));
       fr = nullptr;
     }
     VkDeviceSize offset = 0;
     for (size_t s = 0; fr && s < 3; ++s) {
       if (!upload[s]) continue;
-      SlotTexture& tex = fr->textures[s];
+      SlotBuffer& buf = fr->slotBuffers[s];
       const bool placeholder = !req[s].frames;
-      const int w = placeholder ? 1 : req[s].frames->width, h = placeholder ? 1 : req[s].frames->height;
-      const int layers = placeholder ? 1 : req[s].key.layers;
-      const VkImageView oldView = tex.view;
-      if (!ensureTexture(tex, w, h, layers)) {
-        fail(QString::fromUtf8("Vulkan preview: cannot allocate a %1x%2x%3 texture").arg(w).arg(h).arg(layers));
+      const size_t bytes = placeholder ? 16
+                                       : size_t(req[s].frames->width) * req[s].frames->height * req[s].key.layers * 4;
+      const VkBuffer oldBuffer = buf.buffer;
+      if (!ensureSlotBuffer(buf, bytes)) {
+        fail(QString::fromUtf8("Vulkan preview: cannot allocate a %1 MB buffer").arg(double(bytes) / 1e6, 0, 'f', 1));
         fr = nullptr;
         break;
       }
-      if (tex.view != oldView) fr->descriptorsDirty = true;
-      const size_t bytes = size_t(w) * h * layers * 4;
+      if (buf.buffer != oldBuffer) fr->descriptorsDirty = true;
       char* dst = static_cast<char*>(fr->stagingMapped) + offset;
       if (placeholder) {
         std::memset(dst, 0, bytes);
-        tex.key = SlotKey{};
+        buf.key = SlotKey{};
       } else {
-        // Channels are contiguous in FrameBuffer, so the chosen layers are one block.
+        // Channels are contiguous in FrameBuffer, so the chosen ones are one block.
         const FrameBuffer& f = *req[s].frames;
-        std::memcpy(dst, f.frame(req[s].key.frame) + size_t(req[s].key.firstChannel) * w * h, bytes);
-        tex.key = req[s].key;
+        const size_t plane = size_t(f.width) * f.height;
+        std::memcpy(dst, f.frame(req[s].key.frame) + size_t(req[s].key.firstChannel) * plane, bytes);
+        buf.key = req[s].key;
         ++m_uploads;
       }
-      VkImageMemoryBarrier b{};
-      b.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
-      b.srcAccessMask = tex.valid ? VK_ACCESS_SHADER_READ_BIT : 0;
+      // The previous draw that read this buffer (same frame slot) has finished (fence), but
+      // order the copy after any shader read all the same, then make the write visible.
+      VkBufferMemoryBarrier b{};
+      b.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER;
+      b.srcAccessMask = VK_ACCESS_SHADER_READ_BIT;
       b.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-      b.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;  // contents are replaced whole
-      b.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
       b.srcQueueFamilyIndex = b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-      b.image = tex.image;
-      b.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, uint32_t(layers)};
-      m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT,
-                                       VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr, 0, nullptr, 1, &b);
-      VkBufferImageCopy region{};
-      region.bufferOffset = offset;
-      region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, uint32_t(layers)};
-      region.imageExtent = {uint32_t(w), uint32_t(h), 1};
-      m_devFuncs->vkCmdCopyBufferToImage(cmd, fr->staging, tex.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
+      b.buffer = buf.buffer;
+      b.offset = 0;
+      b.size = VK_WHOLE_SIZE;
+      m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0,
+                                       nullptr, 1, &b, 0, nullptr);
+      VkBufferCopy region{offset, 0, bytes};
+      m_devFuncs->vkCmdCopyBuffer(cmd, fr->staging, buf.buffer, 1, &region);
       b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
       b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
-      b.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
-      b.newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
       m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0,
-                                       nullptr, 0, nullptr, 1, &b);
-      tex.valid = true;
+                                       nullptr, 1, &b, 0, nullptr);
+      buf.valid = true;
       offset += bytes;
     }
     if (fr && fr->descriptorsDirty) writeDescriptors(*fr);
@@ -521,7 +494,7 @@ void PreviewRenderer::startNextFrame() {
 }
 
 void PreviewRenderer::destroyFrameResources(FrameResources& fr) {
-  for (auto& t : fr.textures) destroyTexture(t);
+  for (auto& b : fr.slotBuffers) destroySlotBuffer(b);
   if (fr.staging) {
     m_devFuncs->vkUnmapMemory(m_device, fr.stagingMemory);
     m_devFuncs->vkDestroyBuffer(m_device, fr.staging, nullptr);
@@ -544,14 +517,12 @@ void PreviewRenderer::releaseResources() {
   if (m_pipelineLayout) m_devFuncs->vkDestroyPipelineLayout(m_device, m_pipelineLayout, nullptr);
   if (m_descriptorPool) m_devFuncs->vkDestroyDescriptorPool(m_device, m_descriptorPool, nullptr);
   if (m_setLayout) m_devFuncs->vkDestroyDescriptorSetLayout(m_device, m_setLayout, nullptr);
-  if (m_sampler) m_devFuncs->vkDestroySampler(m_device, m_sampler, nullptr);
   if (m_renderPass) m_devFuncs->vkDestroyRenderPass(m_device, m_renderPass, nullptr);
   m_renderPass = VK_NULL_HANDLE;
   m_pipelineCache = VK_NULL_HANDLE;
   m_pipelineLayout = VK_NULL_HANDLE;
   m_descriptorPool = VK_NULL_HANDLE;
   m_setLayout = VK_NULL_HANDLE;
-  m_sampler = VK_NULL_HANDLE;
   m_device = VK_NULL_HANDLE;
   m_devFuncs = nullptr;
 }

@@ -3,10 +3,13 @@
 // owns it and calls it on the UI thread). Owns every Vulkan handle it makes: all start as
 // VK_NULL_HANDLE and are destroyed in releaseSwapChainResources/releaseResources.
 //
-// Per frame in flight (QVulkanWindow::concurrentFrameCount) it keeps three R32_SFLOAT array
-// textures (one layer per uploaded channel) and one persistently mapped staging buffer that is
-// reused (grown only when a bigger frame arrives). A texture is re-uploaded only when what it
-// holds (buffer generation, frame index, channels) changes. Colour mapping runs in
+// Per frame in flight (QVulkanWindow::concurrentFrameCount) it keeps three device-local storage
+// buffers holding planar floats (the channels the colour map needs, in FrameBuffer's own layout)
+// and one persistently mapped staging buffer that is reused (grown only when a bigger frame
+// arrives). A slot is re-uploaded only when what it holds (buffer generation, frame index,
+// channels) changes. Storage buffers rather than R32F textures: llvmpipe (lavapipe) spent ~11 ms
+// per 1024² frame in texelFetch; plain buffer loads cost a fraction of that, and the preview
+// samples nearest pixels anyway. Colour mapping runs in
 // shaders/preview.frag; the CPU only computes σ / max-magnitude per frame (cached).
 
 #include <QVulkanWindowRenderer>
@@ -34,7 +37,7 @@ class PreviewRenderer : public QVulkanWindowRenderer {
   void releaseResources() override;
   void startNextFrame() override;
 
-  // Number of texture uploads done so far (tests check that unchanged frames are not re-uploaded).
+  // Number of slot uploads done so far (tests check that unchanged frames are not re-uploaded).
   int uploadCount() const { return m_uploads; }
 
  private:
@@ -48,16 +51,15 @@ class PreviewRenderer : public QVulkanWindowRenderer {
              layers == o.layers;
     }
   };
-  struct SlotTexture {
-    VkImage image = VK_NULL_HANDLE;
+  struct SlotBuffer {
+    VkBuffer buffer = VK_NULL_HANDLE;
     VkDeviceMemory memory = VK_NULL_HANDLE;
-    VkImageView view = VK_NULL_HANDLE;
-    int width = 0, height = 0, layers = 0;
+    VkDeviceSize capacity = 0;
     SlotKey key;
-    bool valid = false;  // holds data in SHADER_READ_ONLY layout
+    bool valid = false;  // holds uploaded data (or the zero placeholder)
   };
   struct FrameResources {
-    std::array<SlotTexture, 3> textures;
+    std::array<SlotBuffer, 3> slotBuffers;
     VkBuffer staging = VK_NULL_HANDLE;
     VkDeviceMemory stagingMemory = VK_NULL_HANDLE;
     void* stagingMapped = nullptr;
@@ -80,8 +82,8 @@ class PreviewRenderer : public QVulkanWindowRenderer {
   void createRenderPass();
   uint32_t memoryType(uint32_t typeBits, VkMemoryPropertyFlags props) const;
   bool ensureStaging(FrameResources& fr, VkDeviceSize bytes);
-  bool ensureTexture(SlotTexture& tex, int width, int height, int layers);
-  void destroyTexture(SlotTexture& tex);
+  bool ensureSlotBuffer(SlotBuffer& buf, VkDeviceSize bytes);
+  void destroySlotBuffer(SlotBuffer& buf);
   void destroyFrameResources(FrameResources& fr);
   void writeDescriptors(FrameResources& fr);
   void fail(const QString& reason);
@@ -90,7 +92,6 @@ class PreviewRenderer : public QVulkanWindowRenderer {
   PreviewScene* m_scene;
   QVulkanDeviceFunctions* m_devFuncs = nullptr;
   VkDevice m_device = VK_NULL_HANDLE;
-  VkSampler m_sampler = VK_NULL_HANDLE;
   // Compatible with QVulkanWindow's default render pass but without its clears (the triangle
   // writes every pixel); null when multisampling, then the default pass is used.
   VkRenderPass m_renderPass = VK_NULL_HANDLE;
