@@ -10,11 +10,13 @@
 
 namespace ns::nn {
 
-// Conditional UNet on latents. Defaults: ~6 M parameters; a 16×16×4 latent step (64×64 image)
-// measured in bench/bench_core_unet.cpp.
+// Conditional UNet on latents. Defaults: ~5.4 M parameters, ~0.55 GFLOP per 16×16×4 latent
+// (a 64×64 image); base 48 rather than 64 so that a CFG step (batch 2) stays under 40 ms on
+// 2 CPU cores (bench/bench_core_unet.cpp). Every field is stored in model.json, so weights
+// trained with other values still load.
 struct UNetConfig {
   int inChannels = 4;
-  int baseChannels = 64;
+  int baseChannels = 48;
   std::vector<int> mults{1, 2, 2};   // channel multiplier per level: 16² -> 8² -> 4²
   int resBlocks = 2;                 // residual blocks per level (decoder has resBlocks + 1)
   std::vector<int> attnLevels{1, 2}; // levels with self-attention + cross-attention to the tokens
