@@ -42,6 +42,19 @@ class ConvStub : public ns::Denoiser {
   at::Tensor m_w1, m_w2, m_w3;
 };
 
+// Costs (almost) nothing: isolates the sampler's own arithmetic per run.
+class FreeStub : public ns::Denoiser {
+ public:
+  FreeStub() { m_info.id = "free-stub"; }
+  const ns::DenoiserInfo& info() const override { return m_info; }
+  at::Tensor predict(const at::Tensor& x, const at::Tensor&, const ns::Conditioning& c) override {
+    return c.context.view({-1, 1, 1, 1}).expand_as(x);
+  }
+
+ private:
+  ns::DenoiserInfo m_info;
+};
+
 ns::Conditioning cond(float v) { return ns::Conditioning{at::full({1, 1}, v)}; }
 
 void reportOverhead(benchmark::State& state, double wall, double model) {
@@ -75,6 +88,27 @@ void BM_EditFriendlyForwardReverse(benchmark::State& state) {
   reportOverhead(state, wall, model.modelSeconds);
 }
 BENCHMARK(BM_EditFriendlyForwardReverse)->Arg(50)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// Absolute cost of the inversion arithmetic alone (forward + reverse, T steps, 4×64×64).
+void BM_EditFriendlyArithmeticOnly(benchmark::State& state) {
+  c10::InferenceMode guard;
+  const ns::NoiseSchedule schedule = ns::NoiseSchedule::fromConfig(ns::ScheduleConfig{}).value();
+  FreeStub model;
+  ns::EditFriendlyInversion inv(model, schedule);
+  at::Generator g = at::detail::createCPUGenerator(3);
+  const at::Tensor x0 = at::randn({1, 4, 64, 64}, g, at::TensorOptions().dtype(at::kFloat));
+  ns::EditFriendlyInvertOptions io;
+  io.steps = int(state.range(0));
+  ns::EditFriendlyReverseOptions ro;
+  ro.cfgScale = 3.5;
+  for (auto _ : state) {
+    ns::JobContext ctx;
+    auto r = inv.invert(x0, cond(0.2f), cond(0.f), io, ctx);
+    auto x = inv.reverse(r.value(), cond(0.2f), cond(0.f), ro, ctx);
+    benchmark::DoNotOptimize(x.value().data_ptr());
+  }
+}
+BENCHMARK(BM_EditFriendlyArithmeticOnly)->Arg(50)->Unit(benchmark::kMillisecond);
 
 void BM_DdimSample(benchmark::State& state) {
   c10::InferenceMode guard;
