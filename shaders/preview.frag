@@ -37,9 +37,13 @@ vec3 heatColour(float t) {
                                 vec3(0.84, 0.38, 0.30), vec3(0.40, 0.00, 0.12));
   t = clamp(t, -1.0, 1.0);
   float s = (t + 1.0) * 2.0;
-  int i = min(int(floor(s)), 3);
-  float f = s - float(i);
-  return stops[i] + (stops[i + 1] - stops[i]) * f;
+  // Sum of clamped ramps, not stops[i]: a dynamic index becomes per-pixel gathers on llvmpipe.
+  vec3 c = stops[0];
+  c += (stops[1] - stops[0]) * clamp(s, 0.0, 1.0);
+  c += (stops[2] - stops[1]) * clamp(s - 1.0, 0.0, 1.0);
+  c += (stops[3] - stops[2]) * clamp(s - 2.0, 0.0, 1.0);
+  c += (stops[4] - stops[3]) * clamp(s - 3.0, 0.0, 1.0);
+  return c;
 }
 
 // Middlebury wheel: segments RY 15, YG 6, GC 4, CB 11, BM 13, MR 6 (55 colours).

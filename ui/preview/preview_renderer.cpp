@@ -102,6 +102,8 @@ void PreviewRenderer::initResources() {
   m_device = m_window->device();
   m_devFuncs = m_window->vulkanInstance()->deviceFunctions(m_device);
   m_failed = false;
+  // NS_PREVIEW_FORCE_STAGING=1 takes the discrete-GPU upload path on unified memory too (tests).
+  m_directUpload = !qEnvironmentVariableIsSet("NS_PREVIEW_FORCE_STAGING");
   createRenderPass();
 
   VkDescriptorSetLayoutBinding b[3]{};
@@ -272,6 +274,7 @@ bool PreviewRenderer::ensureStaging(FrameResources& fr, VkDeviceSize bytes) {
 }
 
 void PreviewRenderer::destroySlotBuffer(SlotBuffer& buf) {
+  if (buf.mapped) m_devFuncs->vkUnmapMemory(m_device, buf.memory);
   if (buf.buffer) m_devFuncs->vkDestroyBuffer(m_device, buf.buffer, nullptr);
   if (buf.memory) m_devFuncs->vkFreeMemory(m_device, buf.memory, nullptr);
   buf = SlotBuffer{};
@@ -291,10 +294,17 @@ bool PreviewRenderer::ensureSlotBuffer(SlotBuffer& buf, VkDeviceSize bytes) {
   VkMemoryAllocateInfo ai{};
   ai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
   ai.allocationSize = req.size;
-  ai.memoryTypeIndex = memoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+  // Unified memory (lavapipe, integrated GPUs): device-local memory the CPU can map, written
+  // directly. Discrete GPUs: plain device-local memory, filled from the staging buffer.
+  const VkMemoryPropertyFlags direct = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                                       VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  ai.memoryTypeIndex = m_directUpload ? memoryType(req.memoryTypeBits, direct) : UINT32_MAX;
+  const bool mappable = ai.memoryTypeIndex != UINT32_MAX;
+  if (!mappable) ai.memoryTypeIndex = memoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
   if (ai.memoryTypeIndex == UINT32_MAX) ai.memoryTypeIndex = memoryType(req.memoryTypeBits, 0);
   if (m_devFuncs->vkAllocateMemory(m_device, &ai, nullptr, &buf.memory) != VK_SUCCESS ||
-      m_devFuncs->vkBindBufferMemory(m_device, buf.buffer, buf.memory, 0) != VK_SUCCESS) {
+      m_devFuncs->vkBindBufferMemory(m_device, buf.buffer, buf.memory, 0) != VK_SUCCESS ||
+      (mappable && m_devFuncs->vkMapMemory(m_device, buf.memory, 0, VK_WHOLE_SIZE, 0, &buf.mapped) != VK_SUCCESS)) {
     destroySlotBuffer(buf);
     return false;
   }
@@ -375,55 +385,56 @@ void PreviewRenderer::startNextFrame() {
 
   // Upload changed slots (and 1x1 placeholders for unused ones: every binding must be valid).
   if (fr) {
-    VkDeviceSize total = 0;
-    std::array<bool, 3> upload{};
     const VkDeviceSize maxRange = m_window->physicalDeviceProperties()->limits.maxStorageBufferRange;
+    std::array<size_t, 3> bytes{};  // 0 = slot unchanged
     for (size_t s = 0; s < 3; ++s) {
-      SlotBuffer& buf = fr->slotBuffers[s];
+      const SlotBuffer& buf = fr->slotBuffers[s];
       if (!req[s].frames) {
-        if (!buf.valid) upload[s] = true, total += 16;  // placeholder: four zero floats
-        continue;
-      }
-      if (!buf.valid || !(buf.key == req[s].key)) {
-        upload[s] = true;
-        total += VkDeviceSize(req[s].frames->width) * req[s].frames->height * req[s].key.layers * 4;
+        if (!buf.valid) bytes[s] = 16;  // placeholder: four zero floats
+      } else if (!buf.valid || !(buf.key == req[s].key)) {
+        bytes[s] = size_t(req[s].frames->width) * req[s].frames->height * size_t(req[s].key.layers) * 4;
       }
     }
-    if (total > maxRange) {
-      fail(QString::fromUtf8("Vulkan preview: a %1 MB frame exceeds this device's storage buffer limit (%2 MB)")
-               .arg(double(total) / 1e6, 0, 'f', 1).arg(double(maxRange) / 1e6, 0, 'f', 1));
-      fr = nullptr;
-    }
-    if (fr && total > 0 && !ensureStaging(*fr, total)) {
-      fail(QString::fromUtf8("Vulkan preview: out of memory for a %1 MB staging buffer").arg(double(total) / 1e6, 0, 'f', 1));
-      fr = nullptr;
-    }
-    VkDeviceSize offset = 0;
+    // Pass 1: slot buffers sized; staging needed only for those the CPU cannot map.
+    VkDeviceSize stagingBytes = 0;
     for (size_t s = 0; fr && s < 3; ++s) {
-      if (!upload[s]) continue;
+      if (!bytes[s]) continue;
       SlotBuffer& buf = fr->slotBuffers[s];
-      const bool placeholder = !req[s].frames;
-      const size_t bytes = placeholder ? 16
-                                       : size_t(req[s].frames->width) * req[s].frames->height * req[s].key.layers * 4;
       const VkBuffer oldBuffer = buf.buffer;
-      if (!ensureSlotBuffer(buf, bytes)) {
-        fail(QString::fromUtf8("Vulkan preview: cannot allocate a %1 MB buffer").arg(double(bytes) / 1e6, 0, 'f', 1));
+      if (bytes[s] > maxRange || !ensureSlotBuffer(buf, bytes[s])) {
+        fail(QString::fromUtf8("Vulkan preview: cannot allocate a %1 MB frame buffer (device limit %2 MB)")
+                 .arg(double(bytes[s]) / 1e6, 0, 'f', 1).arg(double(maxRange) / 1e6, 0, 'f', 1));
         fr = nullptr;
         break;
       }
       if (buf.buffer != oldBuffer) fr->descriptorsDirty = true;
-      char* dst = static_cast<char*>(fr->stagingMapped) + offset;
-      if (placeholder) {
-        std::memset(dst, 0, bytes);
+      if (!buf.mapped) stagingBytes += bytes[s];
+    }
+    if (fr && stagingBytes > 0 && !ensureStaging(*fr, stagingBytes)) {
+      fail(QString::fromUtf8("Vulkan preview: out of memory for a %1 MB staging buffer").arg(double(stagingBytes) / 1e6, 0, 'f', 1));
+      fr = nullptr;
+    }
+    // Pass 2: copy the channels in. Mapped (unified-memory) buffers take the memcpy directly: no
+    // staging copy, which on lavapipe would be a second full-frame memcpy. Host-coherent writes
+    // before vkQueueSubmit are visible to the device without a barrier.
+    VkDeviceSize offset = 0;
+    for (size_t s = 0; fr && s < 3; ++s) {
+      if (!bytes[s]) continue;
+      SlotBuffer& buf = fr->slotBuffers[s];
+      char* dst = buf.mapped ? static_cast<char*>(buf.mapped) : static_cast<char*>(fr->stagingMapped) + offset;
+      if (!req[s].frames) {
+        std::memset(dst, 0, bytes[s]);
         buf.key = SlotKey{};
       } else {
         // Channels are contiguous in FrameBuffer, so the chosen ones are one block.
         const FrameBuffer& f = *req[s].frames;
         const size_t plane = size_t(f.width) * f.height;
-        std::memcpy(dst, f.frame(req[s].key.frame) + size_t(req[s].key.firstChannel) * plane, bytes);
+        std::memcpy(dst, f.frame(req[s].key.frame) + size_t(req[s].key.firstChannel) * plane, bytes[s]);
         buf.key = req[s].key;
         ++m_uploads;
       }
+      buf.valid = true;
+      if (buf.mapped) continue;
       // The previous draw that read this buffer (same frame slot) has finished (fence), but
       // order the copy after any shader read all the same, then make the write visible.
       VkBufferMemoryBarrier b{};
@@ -436,14 +447,13 @@ void PreviewRenderer::startNextFrame() {
       b.size = VK_WHOLE_SIZE;
       m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0,
                                        nullptr, 1, &b, 0, nullptr);
-      VkBufferCopy region{offset, 0, bytes};
+      VkBufferCopy region{offset, 0, bytes[s]};
       m_devFuncs->vkCmdCopyBuffer(cmd, fr->staging, buf.buffer, 1, &region);
       b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
       b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
       m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0,
                                        nullptr, 1, &b, 0, nullptr);
-      buf.valid = true;
-      offset += bytes;
+      offset += bytes[s];
     }
     if (fr && fr->descriptorsDirty) writeDescriptors(*fr);
   }

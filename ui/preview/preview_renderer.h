@@ -6,7 +6,8 @@
 // Per frame in flight (QVulkanWindow::concurrentFrameCount) it keeps three device-local storage
 // buffers holding planar floats (the channels the colour map needs, in FrameBuffer's own layout)
 // and one persistently mapped staging buffer that is reused (grown only when a bigger frame
-// arrives). A slot is re-uploaded only when what it holds (buffer generation, frame index,
+// arrives). On unified memory (device-local memory the CPU can map: lavapipe, integrated GPUs)
+// the slot buffers are mapped and written directly, skipping the staging copy. A slot is re-uploaded only when what it holds (buffer generation, frame index,
 // channels) changes. Storage buffers rather than R32F textures: llvmpipe (lavapipe) spent ~11 ms
 // per 1024² frame in texelFetch; plain buffer loads cost a fraction of that, and the preview
 // samples nearest pixels anyway. Colour mapping runs in
@@ -55,6 +56,7 @@ class PreviewRenderer : public QVulkanWindowRenderer {
     VkBuffer buffer = VK_NULL_HANDLE;
     VkDeviceMemory memory = VK_NULL_HANDLE;
     VkDeviceSize capacity = 0;
+    void* mapped = nullptr;  // set on unified memory: written directly, no staging copy
     SlotKey key;
     bool valid = false;  // holds uploaded data (or the zero placeholder)
   };
@@ -104,6 +106,7 @@ class PreviewRenderer : public QVulkanWindowRenderer {
   VkPipelineCache m_pipelineCache = VK_NULL_HANDLE;
   std::vector<FrameResources> m_frames;
   bool m_failed = false;
+  bool m_directUpload = true;  // map device-local memory when the device offers it
   int m_uploads = 0;
 };
 

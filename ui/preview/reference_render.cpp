@@ -81,10 +81,14 @@ Rgb heatColour(float t) {
                                 {0.40f, 0.00f, 0.12f}};
   t = std::clamp(t, -1.f, 1.f);
   const float s = (t + 1.f) * 2.f;  // 0..4
-  const int i = std::min(int(std::floor(s)), 3);
-  const float f = s - float(i);
+  // Piecewise linear as a sum of clamped ramps (no indexing by segment: llvmpipe turns a
+  // dynamically indexed constant array into per-lane gathers). Same order of terms as the shader.
   Rgb out;
-  for (int c = 0; c < 3; ++c) out[c] = kStops[i][c] + (kStops[i + 1][c] - kStops[i][c]) * f;
+  for (int c = 0; c < 3; ++c) {
+    float v = kStops[0][c];
+    for (int k = 0; k < 4; ++k) v += (kStops[k + 1][c] - kStops[k][c]) * std::clamp(s - float(k), 0.f, 1.f);
+    out[c] = v;
+  }
   return out;
 }
 
