@@ -7,21 +7,16 @@ find_package(Threads REQUIRED)
 # spdlog and nlohmann-json: the Debian packages, or header-only copies named by NS_EXTRA_INCLUDE
 # (used on GPU machines that have a CUDA LibTorch but no Debian -dev packages).
 set(NS_EXTRA_INCLUDE "" CACHE PATH "Folder holding spdlog/, fmt/ and nlohmann/ headers (header-only fallback)")
-find_package(spdlog QUIET)
-find_package(nlohmann_json QUIET)
 add_library(ns_thirdparty INTERFACE)
-if(TARGET spdlog::spdlog)
-  target_link_libraries(ns_thirdparty INTERFACE spdlog::spdlog)
-elseif(NS_EXTRA_INCLUDE)
-  target_include_directories(ns_thirdparty SYSTEM INTERFACE "${NS_EXTRA_INCLUDE}")
+if(NS_EXTRA_INCLUDE)
+  # Header-only copies win over anything installed: on GPU machines LibTorch's include folder can
+  # carry a newer fmt that the system's spdlog does not build with. BEFORE keeps them first.
+  target_include_directories(ns_thirdparty BEFORE SYSTEM INTERFACE "${NS_EXTRA_INCLUDE}")
   target_compile_definitions(ns_thirdparty INTERFACE SPDLOG_HEADER_ONLY SPDLOG_FMT_EXTERNAL FMT_HEADER_ONLY)
 else()
-  message(FATAL_ERROR "spdlog not found: install libspdlog-dev or set NS_EXTRA_INCLUDE")
-endif()
-if(TARGET nlohmann_json::nlohmann_json)
-  target_link_libraries(ns_thirdparty INTERFACE nlohmann_json::nlohmann_json)
-elseif(NOT NS_EXTRA_INCLUDE)
-  message(FATAL_ERROR "nlohmann-json not found: install nlohmann-json3-dev or set NS_EXTRA_INCLUDE")
+  find_package(spdlog REQUIRED)
+  find_package(nlohmann_json REQUIRED)
+  target_link_libraries(ns_thirdparty INTERFACE spdlog::spdlog nlohmann_json::nlohmann_json)
 endif()
 
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp HINTS "${NS_EXTRA_INCLUDE}")

@@ -1,6 +1,7 @@
 #include "core/diffusion/ddim_inversion.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
 
@@ -44,7 +45,7 @@ Result<DdimInversionResult> DdimInversion::invert(const at::Tensor& x0, const st
     g.scale = cfgScale;
     auto pred = GuidedPredictor::create(*m_model, cond, uncond, g, x0.size(0));
     if (!pred.ok()) return pred.error();
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     const int n = int(ts.size());
     DdimInversionResult r;
     r.timesteps = ts;

@@ -1,6 +1,7 @@
 #include "core/diffusion/ddim_sampler.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
 
@@ -49,7 +50,7 @@ Result<at::Tensor> sampleDdim(Denoiser& model, const NoiseSchedule& schedule, at
   try {
     auto pred = GuidedPredictor::create(model, cond, uncond, o.guidance, x.size(0));
     if (!pred.ok()) return pred.error();
-    at::NoGradGuard noGrad;  // cheap; callers normally also hold an InferenceMode guard
+    c10::NoGradGuard noGrad;  // cheap; callers normally also hold an InferenceMode guard
     const int total = int(ts.size());
     for (size_t i = 0; i < ts.size(); ++i) {
       if (ctx.cancelled()) return makeError(ErrorKind::Cancelled, "sampling cancelled at step " + std::to_string(i));

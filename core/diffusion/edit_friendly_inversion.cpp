@@ -1,6 +1,7 @@
 #include "core/diffusion/edit_friendly_inversion.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
@@ -98,7 +99,7 @@ Result<InversionResult> EditFriendlyInversion::invert(const at::Tensor& x0, cons
     g.scale = o.cfgScale;
     auto pred = GuidedPredictor::create(*m_model, cond, uncond, g, x0.size(0));
     if (!pred.ok()) return pred.error();
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
 
     // 1. Auxiliary path: every x_k drawn independently from q(x_k | x0) (not a Markov chain).
     //    Drawn on the CPU from the seeded generator so every device gets the same path.
@@ -189,7 +190,7 @@ Result<at::Tensor> EditFriendlyInversion::reverse(const InversionResult& inv, co
     g.perRow = o.cfgPerRow;
     auto pred = GuidedPredictor::create(*m_model, cond, uncond, g, rows);
     if (!pred.ok()) return pred.error();
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
 
     auto broadcastRows = [&](const at::Tensor& t) {
       if (rows == B) return t;

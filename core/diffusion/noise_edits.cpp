@@ -1,6 +1,7 @@
 #include "core/diffusion/noise_edits.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
@@ -37,7 +38,7 @@ Result<InversionResult> NoiseEdits::shift(const InversionResult& in, int dx, int
                                               ") is larger than the latent (" + std::to_string(W) + "x" +
                                               std::to_string(H) + ")");
   }
-  at::NoGradGuard noGrad;
+  c10::NoGradGuard noGrad;
   const int T = in.steps();
   InversionResult out = in;
   // Fresh fill, drawn on the CPU (same on every device): zs fill ~ N(0,1); xts fill ~ √(1−A_k)·n.
@@ -67,7 +68,7 @@ Result<InversionResult> NoiseEdits::colourOffset(const InversionResult& in, cons
     return makeError(ErrorKind::BadInput, "noise colour edit: " + std::to_string(offsets.size()) +
                                               " offsets for " + std::to_string(C) + " latent channels");
   }
-  at::NoGradGuard noGrad;
+  c10::NoGradGuard noGrad;
   const int T = in.steps();
   const std::vector<double>& A = in.alphaBars;
   int M = 0;

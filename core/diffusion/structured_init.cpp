@@ -1,6 +1,7 @@
 #include "core/diffusion/structured_init.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
@@ -54,7 +55,7 @@ Result<StructuredInitResult> StructuredInit::run(const at::Tensor& z0, const Con
   const int64_t tStart = r.plan.timesteps.front();
   at::Generator gen = at::detail::createCPUGenerator(o.seed);
   {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     switch (o.noising) {
       case StructuredNoising::QSample: {
         const at::Tensor eps = o.noise.defined()
