@@ -1,0 +1,30 @@
+#pragma once
+// TrainOptions: what noisestudio-train's command line sets. main.cpp fills and resolves it
+// (device, folders, per-device defaults); the stages only read it.
+
+#include <cstdint>
+#include <string>
+
+namespace ns::train {
+
+struct TrainOptions {
+  std::string stage = "all";                      // autoencoder | unet | classifier | all
+  std::string outDir = "resources/models/builtin";  // exported model folder
+  std::string workDir;                            // checkpoints (resolved: <out>/../.train-work)
+  std::string device = "cpu";                     // resolved: "cpu" or "cuda"
+  uint64_t seed = 1;
+  int stepsAe = 4000, stepsUnet = 14000, stepsCls = 1500;
+  int batchAe = 0, batchUnet = 0, batchCls = 0;   // resolved per device (0 = not yet resolved)
+  double lrAe = 1e-3, lrUnet = 5e-4, lrCls = 1e-3;
+  double timeBudgetMin = 0;                       // whole run; 0 = unlimited
+  int dataset = 40000;                            // UNet/autoencoder scenes (classifier: see clsDataset)
+  int clsDataset = 0;                             // single-object scenes for the classifier (0 = dataset/2)
+  int clsHeldOut = 0;                             // held-out single-object scenes (0 = auto)
+  int threads = 0;                                // 0 = all hardware threads
+  bool resume = false;
+  double checkpointMin = 5;
+  double progressS = 5;                           // seconds between progress lines
+  std::string commandLine;                        // as typed, stored in model.json
+};
+
+}  // namespace ns::train
