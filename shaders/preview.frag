@@ -125,7 +125,7 @@ void main() {
   } else {
     c = mapTexel(0, p0, MAP0, LAYERS0, pc.mparam.x);
     if (MODE == 2) {
-      // Missing neighbours (first/last frame) have weight 0 and a 1x1 placeholder texture.
+      // Missing neighbours (first/last frame) have weight 0 and a 1x1 placeholder buffer.
       vec3 prev = mapTexel(1, texelOf(ip, s0, pc.size01.zw), MAP1, LAYERS1, pc.mparam.y);
       vec3 next = mapTexel(2, texelOf(ip, s0, pc.size2.xy), MAP2, LAYERS2, pc.mparam.z);
       c = pc.weights.x * c + pc.weights.y * prev + pc.weights.z * next;

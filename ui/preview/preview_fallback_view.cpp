@@ -27,7 +27,7 @@ void PreviewFallbackView::paintEvent(QPaintEvent*) {
   }
   const QSize image(snap.primary->width, snap.primary->height);
   const ViewLayout l = m_scene->layout(QSizeF(size()), image);
-  // Nearest-neighbour scaling, like the Vulkan path's texelFetch.
+  // Nearest-neighbour scaling, like the Vulkan path's per-pixel buffer reads.
   painter.setRenderHint(QPainter::SmoothPixmapTransform, false);
   painter.drawImage(QRectF(l.origin, QSizeF(image) * l.scale), m_image);
   if (p.mode == PreviewMode::SplitAB && snap.secondary && !snap.secondary->empty()) {

@@ -42,7 +42,7 @@ class PreviewRenderer : public QVulkanWindowRenderer {
   int uploadCount() const { return m_uploads; }
 
  private:
-  // What a slot texture holds; uploads happen only when this changes.
+  // What a slot buffer holds; uploads happen only when this changes.
   struct SlotKey {
     const FrameBuffer* frames = nullptr;
     uint64_t gen = 0;

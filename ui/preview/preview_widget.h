@@ -71,7 +71,7 @@ class PreviewWidget : public QWidget {
   PreviewWindow* vulkanWindow() const { return m_window; }
   // What is on screen now, as Format_RGB32 (Vulkan: QVulkanWindow::grab(), BGRA fixed).
   QImage grabPreview();
-  // Texture uploads done by the Vulkan renderer so far (-1 in the fallback).
+  // Frame-slot uploads done by the Vulkan renderer so far (-1 in the fallback).
   int uploadCount() const;
 
  signals:
