@@ -82,6 +82,7 @@ void SceneObjectPainter::paintObject(SceneCanvas& canvas, ShapeKind kind, const 
   // Dark colours need a stronger highlight to show their form; bright ones a softer one.
   const float luma = 0.3f * colour.r + 0.59f * colour.g + 0.11f * colour.b;
   const float specGain = 0.55f - 0.25f * luma;
+  const float rimGain = 0.16f * (1.f - luma) * (1.f - luma);
   for (int y = y0; y <= y1; ++y) {
     const float v = canvas.coord(y);
     for (int x = x0; x <= x1; ++x) {
@@ -105,7 +106,10 @@ void SceneObjectPainter::paintObject(SceneCanvas& canvas, ShapeKind kind, const 
       q *= q;
       q *= q;
       const float spec = specGain * q * n4;
-      Rgb c = colour * shade + Rgb{spec, spec, spec};
+      // Cool rim light just inside the silhouette, only noticeable on dark paint: it keeps black
+      // and brown objects readable on night and room backgrounds without changing their colour.
+      const float rim = rimGain * smoothstep(0.14f, 0.f, s.depth);
+      Rgb c = colour * shade + Rgb{spec + 0.85f * rim, spec + 0.9f * rim, spec + rim};
       c = {std::min(c.r, 1.f), std::min(c.g, 1.f), std::min(c.b, 1.f)};
       canvas.blend(x, y, c, s.coverage);
     }
