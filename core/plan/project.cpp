@@ -152,10 +152,13 @@ Result<void> Project::save(const std::string& path) {
     // A never-saved project has no folder yet: its relative paths are meant relative to the
     // folder it is first saved in, so they are kept as written.
     const fs::path from = folderOf(filePath), to = folderOf(path);
-    if (!filePath.empty() && from != to) {
-      copy.background.path = rebasePath(copy.background.path, from, to);
-      for (ProjectObject& o : copy.objects) o.source.path = rebasePath(o.source.path, from, to);
-    }
+    const bool moved = !filePath.empty() && from != to;
+    auto rebase = [&](std::string& stored) {
+      if (fs::path(stored).is_absolute()) stored = rebasePath(stored, to, to);  // inside `to` -> relative
+      else if (moved) stored = rebasePath(stored, from, to);
+    };
+    rebase(copy.background.path);
+    for (ProjectObject& o : copy.objects) rebase(o.source.path);
   } catch (const fs::filesystem_error& e) {
     return makeError(ErrorKind::Io, path + ": could not work out the folder (" + e.what() + ")");
   }

@@ -146,8 +146,9 @@ struct Project {
   Result<void> load(const std::string& path, const ProjectLoadOptions& options = {});
   static Result<Project> open(const std::string& path, const ProjectLoadOptions& options = {});
   // Validates, then writes atomically with one backup. When a project that already has a file is
-  // saved into another folder, its paths are rewritten so they still name the same files (files
-  // inside the new folder become relative). A never-saved project keeps its paths as written.
+  // saved into another folder, its relative paths are rewritten so they still name the same
+  // files; absolute paths inside the project's folder become relative. A never-saved project
+  // keeps its relative paths as written.
   // Sets filePath on success; on failure *this is unchanged.
   Result<void> save(const std::string& path);
   // JSON text of the current schema (2-space indent, stable key order).

@@ -304,7 +304,7 @@ void TstSketchRenderer::forwardSplatAndOcclusion() {
   // <= 0.71 px, so the destination is still pure fill. Those must land on the same object with
   // the same colour: 1/255 tolerance = one 8-bit level, though flat fills should match exactly.
   const double tol = 1.0 / 255.0;
-  long splatted = 0, landed = 0, sameColour = 0, occludedObject = 0, occludedLanding = 0, leaving = 0, leavingMarked = 0;
+  long splatted = 0, landed = 0, cleanLanded = 0, sameColour = 0, occludedObject = 0, occludedLanding = 0, leaving = 0, leavingMarked = 0;
   long bgChecked = 0, bgCorrect = 0;
   for (int k = 0; k + 1 < F; ++k) {
     const float* cur = frames[k].data_ptr<float>();
@@ -345,6 +345,16 @@ void TstSketchRenderer::forwardSplatAndOcclusion() {
         ++splatted;
         if (idxNext[j] != o) continue;
         ++landed;
+        // Skip destinations touching another object: its anti-aliased edge may tint the pixel
+        // without covering it (alpha < 0.5), which is not a flow error.
+        bool clean = true;
+        for (int dy = -1; dy <= 1 && clean; ++dy)
+          for (int dx = -1; dx <= 1 && clean; ++dx) {
+            const int qx = int(j % S) + dx, qy = int(j / S) + dy;
+            clean = qx >= 0 && qy >= 0 && qx < S && qy < S && idxNext[size_t(qy * S + qx)] == o;
+          }
+        if (!clean) continue;
+        ++cleanLanded;
         double err = 0;
         for (int c = 0; c < 3; ++c) err = std::max(err, double(std::fabs(cur[c * plane + i] - nxt[c * plane + j])));
         sameColour += err <= tol;
@@ -356,12 +366,13 @@ void TstSketchRenderer::forwardSplatAndOcclusion() {
       bgCorrect += (oc[i] == 1.f) == (idxNext[i] >= 0) && fl[i] == 0.f && fl[plane + i] == 0.f;
     }
   }
-  std::fprintf(stderr, "splat: %ld interior pixels, %ld landed on the same object, %ld same colour; "
+  std::fprintf(stderr, "splat: %ld interior pixels, %ld landed on the same object, %ld away from other objects, %ld same colour; "
                        "%ld occluded object pixels (%ld next to a front object); %ld leave the canvas (%ld marked)\n",
-               splatted, landed, sameColour, occludedObject, occludedLanding, leaving, leavingMarked);
+               splatted, landed, cleanLanded, sameColour, occludedObject, occludedLanding, leaving, leavingMarked);
   QVERIFY2(splatted > 500, fmt("only %g pixels splatted", splatted));
   QVERIFY2(landed >= 0.99 * splatted, fmt("%g of %g interior pixels land on their object", landed, splatted));
-  QVERIFY2(sameColour >= 0.99 * splatted, fmt("%g of %g interior pixels keep their colour", sameColour, splatted));
+  QVERIFY2(cleanLanded >= 0.8 * landed, fmt("only %g of %g landings are away from other objects", cleanLanded, landed));
+  QVERIFY2(sameColour >= 0.99 * cleanLanded, fmt("%g of %g interior pixels keep their colour", sameColour, cleanLanded));
   QVERIFY2(occludedObject > 20, fmt("the star should hide part of the box (%g occluded pixels)", occludedObject));
   QVERIFY2(occludedLanding >= 0.99 * occludedObject, fmt("only %g of %g occluded pixels move behind a front object", occludedLanding, occludedObject));
   QVERIFY2(leaving > 20 && leavingMarked == leaving, fmt("%g pixels leave the canvas, %g marked occluded", leaving, leavingMarked));
