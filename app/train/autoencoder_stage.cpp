@@ -17,34 +17,42 @@ namespace {
 
 constexpr double kLatentPenalty = 1e-4;  // weight of mean(z²): small, only bounds the latent range
 constexpr int64_t kScaleImages = 4096;   // images used to measure the latent std
+constexpr int64_t kReconImages = 256;    // of those, decoded for the reconstruction error
 
 struct LatentStats {
   double scale = 1, reconMse = 0;
 };
 
-// Encodes up to kScaleImages training images with the trained encoder (eval mode, no grad).
+// Encodes up to kScaleImages training images with the trained encoder (eval mode, no grad) for the
+// latent std; decodes only the first kReconImages of them for the reconstruction error (decoding
+// costs more than encoding, and the error is a report, not an input of later stages).
 LatentStats measureLatents(ns::nn::TinyAutoencoder& ae, const at::Tensor& images, const std::string& device) {
   torch::NoGradGuard noGrad;
   ae->eval();
   const int64_t n = std::min<int64_t>(images.size(0), kScaleImages);
+  const int64_t chunk = device == "cpu" ? 64 : 512;
   double sum = 0, sumSq = 0, count = 0, sqErr = 0, pixels = 0;
-  for (int64_t i = 0; i < n; i += 256) {
-    const int64_t e = std::min(n, i + 256);
-    at::Tensor x = toFloatImages(images.slice(0, i, e), device);
-    at::Tensor z = ae->encode(x).to(at::kDouble);
-    sum += z.sum().item<double>();
-    sumSq += z.pow(2).sum().item<double>();
+  for (int64_t i = 0; i < n; i += chunk) {
+    const int64_t e = std::min(n, i + chunk);
+    const at::Tensor x = toFloatImages(images.slice(0, i, e), device);
+    const at::Tensor z = ae->encode(x);
+    const at::Tensor zd = z.to(at::kDouble);
+    sum += zd.sum().item<double>();
+    sumSq += zd.pow(2).sum().item<double>();
     count += double(z.numel());
-    at::Tensor rec = ae->decode(z.to(at::kFloat)).clamp(-1, 1);
-    sqErr += (rec - x).pow(2).sum().item<double>();
-    pixels += double(x.numel());
+    if (i < kReconImages) {
+      const int64_t m = std::min<int64_t>(e - i, kReconImages - i);
+      const at::Tensor rec = ae->decode(z.slice(0, 0, m)).clamp(-1, 1);
+      sqErr += (rec - x.slice(0, 0, m)).pow(2).sum().item<double>();
+      pixels += double(rec.numel());
+    }
   }
   ae->train();
   LatentStats s;
   const double mean = sum / count;
   const double stdev = std::sqrt(std::max(1e-12, sumSq / count - mean * mean));
   s.scale = 1.0 / stdev;
-  s.reconMse = sqErr / pixels;
+  s.reconMse = sqErr / std::max(1.0, pixels);
   return s;
 }
 

@@ -20,7 +20,8 @@ namespace ns::train {
 // Which scenes to draw. Persisted? No.
 enum class SceneMix {
   Invalid = 0,
-  HalfSingle,  // even indices: one object; odd indices: two or three objects (UNet/autoencoder data)
+  HalfSingle,  // even indices: one object; odd indices: two or three objects (UNet/autoencoder data);
+               // scenes with a held-out caption triple (core/model/held_out.h) are redrawn
   SingleOnly,  // one object per scene (classifier data)
 };
 

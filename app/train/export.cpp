@@ -153,6 +153,7 @@ Result<ExportSummary> exportModel(const TrainOptions& o, double totalWallTimeS) 
     training["stages"]["classifier"] = stageRecord(clsMeta);
   }
   training["dataset"] = unetMeta.value("dataset", 0);
+  training["held_out"] = "core/model/held_out.h triples";  // never in the autoencoder/UNet scenes
   training["device"] = o.device;
   training["torch"] = TORCH_VERSION;
   j["training"] = training;
