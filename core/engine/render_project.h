@@ -1,0 +1,41 @@
+#pragma once
+// renderProject: the main job of the planning workflow (DESIGN.md "Data flow of the main job"):
+//   sketch = SketchRenderer(project)                       [F,3,H,W] + exact flow
+//   noise  = recipe (random | warped along the sketch flow | FreeNoise), degraded by γ
+//   x_t*   = StructuredInit(codec.encode(sketch), noise, α)  then denoised to frames.
+// Same contract as the verbs in engine.h (calling thread, cancel, Result, no global state).
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+
+#include "core/engine/engine.h"
+#include "core/plan/project.h"
+#include "core/plan/sketch_renderer.h"
+
+namespace ns {
+
+struct RenderProjectRequest {
+  Project project;
+  SketchInputs inputs;        // background image/video and sprite tensors the caller loaded (media)
+  double ratioOverride = -1;  // α in (0,1]; < 0 uses project.render.noiseRatio; 1 = pure noise (plain generation)
+  int stepsOverride = 0;      // 0 uses project.render.steps
+};
+
+struct RenderProjectResult {
+  FrameBuffer frames;   // the result, RGB [0,1]
+  FrameBuffer sketch;   // the video sketch, RGB [0,1]
+  FrameBuffer noise;    // the initial noise [F,C,h,w] (Noise kind), for the inspector
+  at::Tensor framesTensor;  // [F,3,H,W] in [-1,1] (CLI and evaluation use it directly)
+  std::vector<std::string> notes;
+};
+
+// Noise for a project at latent size h×w following its recipe (Random / Warped / FreeNoise; Inverted
+// falls back to Random with a note, since inversion noise comes from the invert verb).
+Result<at::Tensor> projectNoise(const Project& project, const Sketch& sketch, int channels, int latentH, int latentW,
+                                std::vector<std::string>& notes);
+
+Result<Sketch> renderProjectSketch(const Project& project, const SketchInputs& inputs);
+Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjectRequest& req, JobContext& ctx);
+
+}  // namespace ns
