@@ -11,7 +11,7 @@ add_library(ns_thirdparty INTERFACE)
 if(NS_EXTRA_INCLUDE)
   # Header-only copies win over anything installed: on GPU machines LibTorch's include folder can
   # carry a newer fmt that the system's spdlog does not build with. BEFORE keeps them first.
-  target_include_directories(ns_thirdparty BEFORE SYSTEM INTERFACE "${NS_EXTRA_INCLUDE}")
+  target_include_directories(ns_thirdparty SYSTEM BEFORE INTERFACE "${NS_EXTRA_INCLUDE}")
   target_compile_definitions(ns_thirdparty INTERFACE SPDLOG_HEADER_ONLY SPDLOG_FMT_EXTERNAL FMT_HEADER_ONLY)
 else()
   find_package(spdlog REQUIRED)
