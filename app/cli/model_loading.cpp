@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/model/builtin_model.h"
+#include "core/model/model_pack.h"
 #include "core/util/torch_runtime.h"
 
 namespace ns::cli {
@@ -19,7 +20,13 @@ Result<ModelBundle> loadModelFor(const GlobalOptions& g) {
                        "models/builtin and the source tree's resources/models/builtin)");
   }
   if (!std::filesystem::is_directory(dir)) return makeError(ErrorKind::BadInput, dir + ": model folder not found");
-  auto bundle = loadBuiltinModel(dir, device);
+  // model.json's "format" picks the loader: the built-in format ("noisestudio-model", id
+  // builtin-shapes-v1) or a TorchScript pack ("noisestudio-pack", and anything else, so its
+  // validation explains what is wrong).
+  auto format = modelFolderFormat(dir);
+  if (!format.ok()) return format.error();
+  const bool builtin = *format == "noisestudio-model";
+  auto bundle = builtin ? loadBuiltinModel(dir, device) : loadModelPack(dir, device);
   if (!bundle.ok()) {
     Error e = bundle.error();
     if (e.kind == ErrorKind::BadInput) e.kind = ErrorKind::Model;

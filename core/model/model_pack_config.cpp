@@ -1,0 +1,184 @@
+#include "core/model/model_pack_config.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace ns {
+
+namespace {
+
+using nlohmann::json;
+
+// Field access with errors naming the file and the dotted field path.
+class PackFields {
+ public:
+  PackFields(const json& root, std::string file) : m_root(root), m_file(std::move(file)) {}
+  Error error(const std::string& field, const std::string& what) const {
+    return makeError(ErrorKind::Model, m_file + ": field '" + field + "' " + what);
+  }
+  const json* find(const std::string& path) const {
+    const json* cur = &m_root;
+    size_t start = 0;
+    for (;;) {
+      const size_t dot = path.find('.', start);
+      const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (!cur->is_object()) return nullptr;
+      auto it = cur->find(key);
+      if (it == cur->end()) return nullptr;
+      cur = &*it;
+      if (dot == std::string::npos) return cur;
+      start = dot + 1;
+    }
+  }
+  Result<std::string> str(const std::string& path) const {
+    const json* v = find(path);
+    if (!v) return error(path, "is missing");
+    if (!v->is_string()) return error(path, "must be a string");
+    return v->get<std::string>();
+  }
+  Result<std::string> optStr(const std::string& path, const std::string& fallback) const {
+    if (!find(path)) return fallback;
+    return str(path);
+  }
+  Result<double> num(const std::string& path) const {
+    const json* v = find(path);
+    if (!v) return error(path, "is missing");
+    if (!v->is_number()) return error(path, "must be a number");
+    return v->get<double>();
+  }
+  Result<int> integer(const std::string& path) const {
+    const json* v = find(path);
+    if (!v) return error(path, "is missing");
+    if (!v->is_number_integer()) return error(path, "must be an integer");
+    return v->get<int>();
+  }
+  Result<int> optInteger(const std::string& path, int fallback) const {
+    if (!find(path)) return fallback;
+    return integer(path);
+  }
+  Result<bool> boolean(const std::string& path, bool fallback) const {
+    const json* v = find(path);
+    if (!v) return fallback;
+    if (!v->is_boolean()) return error(path, "must be true or false");
+    return v->get<bool>();
+  }
+
+ private:
+  const json& m_root;
+  std::string m_file;
+};
+
+#define NS_PACK_TRY(var, expr)          \
+  auto var##_r = (expr);                \
+  if (!var##_r) return var##_r.error(); \
+  auto var = std::move(var##_r.value())
+
+Result<ScheduleConfig> parseSchedule(const PackFields& f) {
+  ScheduleConfig s;
+  NS_PACK_TRY(beta, f.str("schedule.beta_schedule"));
+  s.beta = betaScheduleFromString(beta);
+  if (s.beta == BetaSchedule::Invalid)
+    return f.error("schedule.beta_schedule", "has unknown value '" + beta + "' (linear, scaled_linear, cosine)");
+  NS_PACK_TRY(start, f.num("schedule.beta_start"));
+  NS_PACK_TRY(end, f.num("schedule.beta_end"));
+  if (!(start > 0 && start < 1)) return f.error("schedule.beta_start", "must lie in (0, 1)");
+  if (!(end > 0 && end < 1)) return f.error("schedule.beta_end", "must lie in (0, 1)");
+  s.betaStart = start;
+  s.betaEnd = end;
+  NS_PACK_TRY(steps, f.integer("schedule.train_steps"));
+  if (steps < 2 || steps > 100000) return f.error("schedule.train_steps", "must be between 2 and 100000");
+  s.trainSteps = steps;
+  NS_PACK_TRY(spacing, f.optStr("schedule.timestep_spacing", "leading"));
+  s.spacing = timestepSpacingFromString(spacing);
+  if (s.spacing == TimestepSpacing::Invalid)
+    return f.error("schedule.timestep_spacing", "has unknown value '" + spacing + "' (leading, trailing, linspace)");
+  NS_PACK_TRY(offset, f.optInteger("schedule.steps_offset", 1));
+  if (offset < 0 || offset >= steps) return f.error("schedule.steps_offset", "must be in [0, train_steps)");
+  s.stepsOffset = offset;
+  NS_PACK_TRY(one, f.boolean("schedule.set_alpha_to_one", false));
+  s.setAlphaToOne = one;
+  NS_PACK_TRY(zsnr, f.boolean("schedule.zero_terminal_snr", false));
+  s.zeroTerminalSnr = zsnr;
+  return s;
+}
+
+}  // namespace
+
+Result<ModelPackConfig> parseModelPackConfig(const json& root, const std::string& file) {
+  if (!root.is_object()) return makeError(ErrorKind::Model, file + ": top level must be a JSON object");
+  PackFields f(root, file);
+  ModelPackConfig c;
+  NS_PACK_TRY(format, f.str("format"));
+  if (format != "noisestudio-pack") return f.error("format", "is '" + format + "', expected 'noisestudio-pack'");
+  NS_PACK_TRY(version, f.integer("format_version"));
+  if (version != 1)
+    return f.error("format_version", "is " + std::to_string(version) + "; this NoiseStudio reads version 1");
+  c.formatVersion = version;
+  NS_PACK_TRY(name, f.str("name"));
+  if (name.empty()) return f.error("name", "must not be empty");
+  c.name = name;
+  NS_PACK_TRY(licence, f.str("licence"));
+  c.licence = licence;
+  NS_PACK_TRY(prediction, f.str("prediction"));
+  c.prediction = predictionTypeFromString(prediction);
+  if (c.prediction == PredictionType::Invalid)
+    return f.error("prediction", "has unknown prediction type '" + prediction +
+                                     "' (expected epsilon, v_prediction or sample)");
+  NS_PACK_TRY(schedule, parseSchedule(f));
+  c.schedule = schedule;
+
+  NS_PACK_TRY(channels, f.integer("latent.channels"));
+  if (channels < 1 || channels > 64) return f.error("latent.channels", "must be between 1 and 64");
+  c.latentChannels = channels;
+  NS_PACK_TRY(downscale, f.integer("latent.downscale"));
+  if (downscale < 1 || downscale > 64) return f.error("latent.downscale", "must be between 1 and 64");
+  c.latentDownscale = downscale;
+  NS_PACK_TRY(scale, f.num("latent.scale"));
+  if (!(scale > 0) || !std::isfinite(scale)) return f.error("latent.scale", "must be a positive number");
+  c.latentScale = scale;
+  NS_PACK_TRY(multiple, f.optInteger("size_multiple", 8));
+  if (multiple < 1 || multiple > 256) return f.error("size_multiple", "must be between 1 and 256");
+  c.sizeMultiple = multiple;
+  NS_PACK_TRY(resolution, f.integer("resolution"));
+  if (resolution <= 0 || resolution % (downscale * multiple) != 0)
+    return f.error("resolution", "(" + std::to_string(resolution) + ") must be a positive multiple of " +
+                                     "latent.downscale x size_multiple (" + std::to_string(downscale * multiple) + ")");
+  c.resolution = resolution;
+  NS_PACK_TRY(kind, f.optStr("image_or_video", "image"));
+  if (kind != "image" && kind != "video") return f.error("image_or_video", "is '" + kind + "', expected image or video");
+  c.isVideo = kind == "video";
+  NS_PACK_TRY(context, f.optInteger("context_length", 77));
+  if (context < 2 || context > 4096) return f.error("context_length", "must be between 2 and 4096");
+  c.contextLength = context;
+
+  if (const json* files = f.find("files"); files && !files->is_object())
+    return f.error("files", "must be a JSON object of file names");
+  NS_PACK_TRY(denoiser, f.optStr("files.denoiser", "denoiser.pt"));
+  c.denoiserFile = denoiser;
+  NS_PACK_TRY(enc, f.optStr("files.vae_encoder", ""));
+  NS_PACK_TRY(dec, f.optStr("files.vae_decoder", ""));
+  if (enc.empty() != dec.empty())
+    return f.error(enc.empty() ? "files.vae_encoder" : "files.vae_decoder",
+                   "is missing: a VAE needs both vae_encoder and vae_decoder");
+  c.vaeEncoderFile = enc;
+  c.vaeDecoderFile = dec;
+  if (enc.empty() && (channels != 3 || downscale != 1))
+    return f.error("latent", "describes a latent space (channels " + std::to_string(channels) + ", downscale " +
+                                 std::to_string(downscale) + ") but files.vae_encoder/vae_decoder are missing");
+  NS_PACK_TRY(text, f.optStr("text", "clip"));
+  if (text != "clip" && text != "none") return f.error("text", "is '" + text + "', expected clip or none");
+  c.hasText = text == "clip";
+  NS_PACK_TRY(te, f.optStr("files.text_encoder", ""));
+  NS_PACK_TRY(vocab, f.optStr("files.tokenizer_vocab", "vocab.json"));
+  NS_PACK_TRY(merges, f.optStr("files.tokenizer_merges", "merges.txt"));
+  if (c.hasText) {
+    if (te.empty())
+      return f.error("files.text_encoder", "is missing (set \"text\": \"none\" for an unconditional pack)");
+    c.textEncoderFile = te;
+    c.vocabFile = vocab;
+    c.mergesFile = merges;
+  }
+  return c;
+}
+
+}  // namespace ns
