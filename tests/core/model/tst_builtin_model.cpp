@@ -88,6 +88,7 @@ class TstBuiltinModel : public QObject {
   void findsModelDirFromEnvironment();
   void tinyModelGenerationIsReproducible();
   void shippedModelGeneratesReproducibly();
+  void cudaMatchesCpu();
   void cleanupTestCase();
 };
 
@@ -355,6 +356,39 @@ void TstBuiltinModel::shippedModelGeneratesReproducibly() {
   }
 }
 
+void TstBuiltinModel::cudaMatchesCpu() {
+  if (!torch::cuda::is_available()) QSKIP("no CUDA device here: the CUDA path is checked on GPU machines");
+  const std::string dir = tinyFolder("cuda");
+  auto cpu = ns::loadBuiltinModel(dir, "cpu");
+  auto gpu = ns::loadBuiltinModel(dir, "cuda");
+  QVERIFY2(gpu.ok(), gpu.ok() ? "" : gpu.error().message);
+  QVERIFY(cpu.ok());
+  QCOMPARE(gpu->device, std::string("cuda"));
+  // Convolutions may run in TF32 on the GPU, so compare with a relative tolerance.
+  auto relErr = [](const at::Tensor& a, const at::Tensor& b) {
+    return ((a.cpu() - b.cpu()).norm() / b.cpu().norm().clamp_min(1e-12)).item<double>();
+  };
+  auto cond = cpu->text->encode("a green star on snow");
+  QVERIFY(cond.ok());
+  auto x = randn({2, 4, 16, 16}, 21);
+  auto t = torch::tensor({700, 30}, torch::kLong);
+  auto pc = cpu->denoiser->predict(x, t, cond->cond);
+  auto pg = gpu->denoiser->predict(x.cuda(), t, cond->cond);
+  QVERIFY2(pg.is_cuda(), "prediction did not come back on x_t's device");
+  const double e1 = relErr(pg, pc);
+  auto img = randn({1, 3, 64, 64}, 22).clamp(-1, 1);
+  const double e2 = relErr(gpu->codec->decode(gpu->codec->encode(img)), cpu->codec->decode(cpu->codec->encode(img)));
+  const double e3 = relErr(gpu->verifier->score(img, {"a green star", {}}), cpu->verifier->score(img, {"a green star", {}}));
+  QVERIFY2(e1 < 1e-2 && e2 < 1e-2 && e3 < 1e-2, "CUDA vs CPU relative error: denoiser " + std::to_string(e1) +
+                                                    ", codec " + std::to_string(e2) + ", verifier " + std::to_string(e3));
+  std::fprintf(stderr, "CUDA vs CPU relative error: denoiser %.2e, codec %.2e, verifier %.2e\n", e1, e2, e3);
+  // Fixed-seed generation on CUDA is reproducible too (noise is drawn on the CPU).
+  auto a = generate(*gpu, "a green star on snow", 5, 10);
+  auto b = generate(*gpu, "a green star on snow", 5, 10);
+  QVERIFY2(a.ok() && b.ok(), a.ok() ? (b.ok() ? "" : b.error().message) : a.error().message);
+  QVERIFY(torch::equal(a->cpu(), b->cpu()));
+}
+
 void TstBuiltinModel::cleanupTestCase() {
   std::error_code ec;
   fs::remove_all(tempRoot(), ec);
@@ -363,7 +397,7 @@ void TstBuiltinModel::cleanupTestCase() {
 NS_REGISTER_TEST(TstBuiltinModel, loadsTinyFolder, denoiserImageAndVideo, codecAppliesLatentScale,
                  loaderErrorsNameFileAndField, conditionerReportsUnknownWords, verifierScoreIsLogProbability,
                  findsModelDirFromEnvironment, tinyModelGenerationIsReproducible, shippedModelGeneratesReproducibly,
-                 cleanupTestCase)
+                 cudaMatchesCpu, cleanupTestCase)
 #if __has_include("tst_builtin_model.moc")
 #include "tst_builtin_model.moc"
 #endif

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 #include "core/model/safetensors.h"
@@ -49,6 +50,7 @@ class TstSafetensors : public QObject {
  private slots:
   void roundTripAllDtypes();
   void headerLayoutMatchesReference();
+  void readsFileWrittenByPython();
   void refusesTruncatedFile();
   void refusesBadHeaderLength();
   void refusesInvalidJson();
@@ -122,6 +124,42 @@ void TstSafetensors::headerLayoutMatchesReference() {
   QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
   QCOMPARE(r->tensors["w"].item<int>(), 42);
   QCOMPARE(r->metadata["k"], std::string("v"));
+}
+
+// tests/data/model/python_written.safetensors was written by the reference implementation
+// (Python safetensors 0.8.0, torch 2.11: safetensors.torch.save_file) with these values.
+void TstSafetensors::readsFileWrittenByPython() {
+  const std::string path = nstest::dataDir() + "/model/python_written.safetensors";
+  auto r = ns::readSafetensors(path);
+  QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+  QCOMPARE(r->tensors.size(), size_t(12));
+  QCOMPARE(r->metadata["writer"], std::string("python safetensors"));
+  QCOMPARE(r->metadata["format"], std::string("pt"));
+  auto& t = r->tensors;
+  QVERIFY(at::equal(t["f16"], at::tensor({1.5f, -2.25f, 65504.f}).to(at::kHalf)));
+  QVERIFY(at::equal(t["bf16"], at::tensor({1.5f, -2.25f, 3.0e38f}).to(at::kBFloat16)));
+  QVERIFY(at::equal(t["f32"], at::arange(6, at::kFloat).div(4).reshape({2, 3})));
+  QVERIFY(t["f64"].scalar_type() == at::kDouble);
+  QCOMPARE(t["f64"][0].item<double>(), 1e-300);
+  QCOMPARE(t["f64"][1].item<double>(), -3.5);
+  QCOMPARE(t["i64"][0].item<int64_t>(), -(int64_t(1) << 40));
+  QCOMPARE(t["i64"][1].item<int64_t>(), int64_t(7));
+  QVERIFY(t["i32"].sizes() == at::IntArrayRef({1, 2}) && t["i32"][0][0].item<int>() == -5);
+  QVERIFY(t["i16"].scalar_type() == at::kShort && t["i16"][0].item<int>() == -300);
+  QVERIFY(t["i8"].scalar_type() == at::kChar && t["i8"][0].item<int>() == -128 && t["i8"][1].item<int>() == 127);
+  QVERIFY(t["u8"].scalar_type() == at::kByte && t["u8"][1].item<int>() == 255);
+  QVERIFY(at::equal(t["bool"], at::tensor({1, 0, 1}).to(at::kBool)));
+  QVERIFY(t["scalar"].dim() == 0 && t["scalar"].item<float>() == 2.5f);
+  QVERIFY(t["empty"].sizes() == at::IntArrayRef({0, 3}));
+  // And our writer reproduces the reference file's tensor section byte for byte.
+  std::ifstream in(path, std::ios::binary);
+  const std::string ref((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto ours = ns::serializeSafetensors(t, r->metadata);
+  QVERIFY(ours.ok());
+  uint64_t nRef = 0, nOurs = 0;
+  std::memcpy(&nRef, ref.data(), 8);
+  std::memcpy(&nOurs, ours->data(), 8);
+  QVERIFY2(ref.substr(8 + nRef) == ours->substr(8 + nOurs), "tensor bytes differ from the reference writer");
 }
 
 void TstSafetensors::refusesTruncatedFile() {
@@ -243,7 +281,8 @@ void TstSafetensors::cleanupTestCase() {
                               ec);
 }
 
-NS_REGISTER_TEST(TstSafetensors, roundTripAllDtypes, headerLayoutMatchesReference, refusesTruncatedFile,
+NS_REGISTER_TEST(TstSafetensors, roundTripAllDtypes, headerLayoutMatchesReference, readsFileWrittenByPython,
+                 refusesTruncatedFile,
                  refusesBadHeaderLength, refusesInvalidJson, refusesOffsetsOutOfRange, refusesOverlappingOffsets,
                  refusesUnknownDtype, refusesShapeSizeMismatch, refusesNegativeDims, missingFileIsIoError,
                  cleanupTestCase)
