@@ -8,5 +8,9 @@ namespace ns::cli {
 void addInfoCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addGenerateCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addModelCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addInvertCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addEvalLayoutCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 
 }  // namespace ns::cli

@@ -19,6 +19,10 @@ int main(int argc, char** argv) {
   addInfoCommand(app, g, table);
   addGenerateCommand(app, g, table);
   addModelCommand(app, g, table);
+  addInvertCommand(app, g, table);
+  addEditCommand(app, g, table);
+  addPlanCommands(app, g, table);
+  addEvalLayoutCommand(app, g, table);
 
   try {
     app.parse(argc, argv);
