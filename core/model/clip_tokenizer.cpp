@@ -184,7 +184,12 @@ std::vector<std::string> ClipTokenizer::bpe(const std::string& piece) const {
   return word;
 }
 
-ClipTokens ClipTokenizer::encode(const std::string& text, int contextLength) const {
+int64_t ClipTokenizer::idOf(const std::string& token) const {
+  auto it = m_vocab.find(token);
+  return it == m_vocab.end() ? -1 : it->second;
+}
+
+ClipTokens ClipTokenizer::encode(const std::string& text, int contextLength, int64_t padId) const {
   ClipTokens out;
   std::vector<int64_t> ids{m_start};
   for (const std::string& piece : preTokenize(text)) {
@@ -204,7 +209,7 @@ ClipTokens ClipTokenizer::encode(const std::string& text, int contextLength) con
     out.truncated = true;
   }
   ids.push_back(m_end);
-  ids.resize(len, m_end);
+  ids.resize(len, padId < 0 ? m_end : padId);
   out.ids = std::move(ids);
   return out;
 }

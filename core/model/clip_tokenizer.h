@@ -36,7 +36,10 @@ class ClipTokenizer {
   // Errors name the file (and line for merges.txt); ErrorKind::Io when a file is missing.
   static Result<ClipTokenizer> fromFiles(const std::string& vocabJson, const std::string& mergesTxt);
 
-  ClipTokens encode(const std::string& text, int contextLength = 77) const;
+  // padId < 0 pads with <|endoftext|> (SD 1.x); SD 2.x pads with "!" (pass idOf("!")).
+  ClipTokens encode(const std::string& text, int contextLength = 77, int64_t padId = -1) const;
+  // Id of a vocabulary token, or -1.
+  int64_t idOf(const std::string& token) const;
   // The pre-tokenised pieces (before BPE), for tests and diagnostics.
   static std::vector<std::string> preTokenize(const std::string& text);
   // BPE tokens of one piece (with "</w>" on the last), e.g. "hello" -> {"hel", "lo</w>"}.

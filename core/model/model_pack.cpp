@@ -56,7 +56,7 @@ Result<void> dryRun(const ModelPackConfig& c, ModelBundle& b, const TorchscriptM
                     const TorchscriptModule* encoder, const TorchscriptModule* decoder,
                     const TorchscriptModule* textEncoder) {
   c10::InferenceMode guard;
-  const int64_t m = c.sizeMultiple, px = m * c.latentDownscale;
+  const int64_t m = c.dryRunSize > 0 ? c.dryRunSize : c.sizeMultiple, px = m * c.latentDownscale;
   Conditioning cond;
   try {
     auto enc = b.text->encode("");
@@ -87,7 +87,7 @@ Result<void> dryRun(const ModelPackConfig& c, ModelBundle& b, const TorchscriptM
                          e.what_without_backtrace());
     }
   }
-  at::Tensor x = c.isVideo ? at::zeros({1, c.latentChannels, 2, m, m}) : at::zeros({1, c.latentChannels, m, m});
+  at::Tensor x = c.isVideo ? at::zeros({1, c.latentChannels, c.dryRunFrames, m, m}) : at::zeros({1, c.latentChannels, m, m});
   at::Tensor t = at::full({1}, c.schedule.trainSteps / 2, at::kLong);
   try {
     // Call the module directly so a wrong shape is reported as such (predict() would throw).
@@ -159,8 +159,15 @@ Result<ModelBundle> load(const fs::path& dir, const std::string& requestedDevice
     textEncoder = *te;
     auto tok = ClipTokenizer::fromFiles(path(c.vocabFile), path(c.mergesFile));
     if (!tok.ok()) return tok.error();
+    int64_t padId = -1;
+    if (!c.padToken.empty()) {
+      padId = tok->idOf(c.padToken);
+      if (padId < 0)
+        return makeError(ErrorKind::Model, (dir / "model.json").string() + ": field 'tokenizer_pad' names token '" +
+                                               c.padToken + "', which " + c.vocabFile + " does not contain");
+    }
     bundle.text = std::make_shared<TorchscriptTextConditioner>(textEncoder, std::move(tok.value()), c.contextLength,
-                                                               device);
+                                                               device, padId);
   } else {
     bundle.text = std::make_shared<IgnoredTextConditioner>();
   }

@@ -6,7 +6,8 @@
 //   (text_encoder.pt + vocab.json + merges.txt) or, with "text": "none", a conditioner that
 //   ignores prompts and reports their words. docs/model-packs.md describes every field.
 // On load every module runs once on a tiny input (batch 1, size_multiple² latent pixels, 2
-// frames for video) and the shapes are checked, so a bad pack fails here with a message naming
+// frames for video; model.json "dry_run" can raise both for traces that fixed them) and the
+// shapes are checked, so a bad pack fails here with a message naming
 // the file and field, not in the middle of a render.
 // Thread: may run on any thread (typically the model thread, which then owns the bundle).
 

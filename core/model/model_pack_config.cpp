@@ -150,6 +150,15 @@ Result<ModelPackConfig> parseModelPackConfig(const json& root, const std::string
   NS_PACK_TRY(context, f.optInteger("context_length", 77));
   if (context < 2 || context > 4096) return f.error("context_length", "must be between 2 and 4096");
   c.contextLength = context;
+  NS_PACK_TRY(pad, f.optStr("tokenizer_pad", ""));
+  c.padToken = pad;
+  NS_PACK_TRY(drySize, f.optInteger("dry_run.size", 0));
+  if (drySize < 0 || drySize % multiple != 0)
+    return f.error("dry_run.size", "must be a positive multiple of size_multiple (" + std::to_string(multiple) + ")");
+  c.dryRunSize = drySize;
+  NS_PACK_TRY(dryFrames, f.optInteger("dry_run.frames", 2));
+  if (dryFrames < 1 || dryFrames > 256) return f.error("dry_run.frames", "must be between 1 and 256");
+  c.dryRunFrames = dryFrames;
 
   if (const json* files = f.find("files"); files && !files->is_object())
     return f.error("files", "must be a JSON object of file names");

@@ -27,6 +27,9 @@ struct ModelPackConfig {
   bool isVideo = false;             // "image_or_video" == "video"
   bool hasText = true;              // false when "text" == "none"
   int contextLength = 77;           // "context_length"
+  std::string padToken;             // "tokenizer_pad": padding token ("" = <|endoftext|>; SD 2.x: "!")
+  int dryRunSize = 0;               // "dry_run.size": latent size of the load-time check (0 = size_multiple)
+  int dryRunFrames = 2;             // "dry_run.frames": frames of the load-time check (video packs)
   // "files": names relative to the pack folder; "" = absent.
   std::string denoiserFile = "denoiser.pt";
   std::string vaeEncoderFile, vaeDecoderFile, textEncoderFile, vocabFile, mergesFile;

@@ -7,14 +7,16 @@
 namespace ns {
 
 TorchscriptTextConditioner::TorchscriptTextConditioner(std::shared_ptr<TorchscriptModule> encoder,
-                                                       ClipTokenizer tokenizer, int contextLength, std::string device)
+                                                       ClipTokenizer tokenizer, int contextLength, std::string device,
+                                                       int64_t padId)
     : m_encoder(std::move(encoder)),
       m_tokenizer(std::move(tokenizer)),
       m_contextLength(contextLength),
-      m_device(std::move(device)) {}
+      m_device(std::move(device)),
+      m_padId(padId) {}
 
 Result<EncodedPrompt> TorchscriptTextConditioner::encode(const std::string& prompt) {
-  ClipTokens tokens = m_tokenizer.encode(prompt, m_contextLength);
+  ClipTokens tokens = m_tokenizer.encode(prompt, m_contextLength, m_padId);
   if (tokens.truncated)
     spdlog::warn("prompt is longer than {} tokens; the rest is ignored: \"{}\"", m_contextLength, prompt);
   try {

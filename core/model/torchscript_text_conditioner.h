@@ -16,7 +16,7 @@ namespace ns {
 class TorchscriptTextConditioner final : public TextConditioner {
  public:
   TorchscriptTextConditioner(std::shared_ptr<TorchscriptModule> encoder, ClipTokenizer tokenizer, int contextLength,
-                             std::string device);
+                             std::string device, int64_t padId = -1);
   Result<EncodedPrompt> encode(const std::string& prompt) override;
 
  private:
@@ -24,6 +24,7 @@ class TorchscriptTextConditioner final : public TextConditioner {
   ClipTokenizer m_tokenizer;
   int m_contextLength;
   std::string m_device;
+  int64_t m_padId;
 };
 
 }  // namespace ns
