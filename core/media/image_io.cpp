@@ -36,6 +36,30 @@ Result<at::Tensor> readImage(const std::string& path, const ImageLimits& limits)
   return t.permute({2, 0, 1}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
 }
 
+Result<at::Tensor> readImageRgba(const std::string& path, const ImageLimits& limits) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return makeError(ErrorKind::BadInput, path + ": file not found");
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  cv::Mat img;
+  try {
+    img = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {
+    return makeError(ErrorKind::BadInput, path + ": cannot decode image (" + e.what() + ")");
+  }
+  if (img.empty()) return makeError(ErrorKind::BadInput, path + ": not a readable image, or truncated");
+  if (img.cols > limits.maxWidth || img.rows > limits.maxHeight)
+    return makeError(ErrorKind::BadInput, path + ": image is " + std::to_string(img.cols) + "x" +
+                                              std::to_string(img.rows) + ", larger than the limit");
+  if (img.depth() != CV_8U) img.convertTo(img, CV_8U, img.depth() == CV_16U ? 1.0 / 257.0 : 255.0);
+  cv::Mat rgba;
+  if (img.channels() == 4) cv::cvtColor(img, rgba, cv::COLOR_BGRA2RGBA);
+  else if (img.channels() == 3) cv::cvtColor(img, rgba, cv::COLOR_BGR2RGBA);
+  else cv::cvtColor(img, rgba, cv::COLOR_GRAY2RGBA);
+  at::Tensor t = at::from_blob(rgba.data, {rgba.rows, rgba.cols, 4}, at::kByte).clone();
+  return t.permute({2, 0, 1}).to(at::kFloat).div(255.0).contiguous();
+}
+
 Result<void> writeImage(const std::string& path, const at::Tensor& image) {
   at::Tensor t = image.detach().to(at::kCPU).to(at::kFloat);
   if (t.dim() == 4 && t.size(0) == 1) t = t[0];

@@ -1,0 +1,228 @@
+// `noisestudio-cli sketch | render | demo`: the planning workflow without the GUI.
+//   sketch P.nsproj -o out     the flat video sketch (no model)
+//   render P.nsproj -o out     sketch -> recipe noise -> structured init -> frames (renderProject)
+//   demo [-o DIR]              renders every example project, plus a contact sheet
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "app/cli/model_loading.h"
+#include "app/cli/output_files.h"
+#include "app/cli/project_inputs.h"
+#include "core/engine/frame_convert.h"
+#include "core/engine/render_project.h"
+#include "core/media/image_io.h"
+
+namespace fs = std::filesystem;
+
+namespace ns::cli {
+
+namespace {
+
+Result<Project> openProject(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return makeError(ErrorKind::BadInput, path + ": file not found");
+  auto p = Project::open(path);
+  if (!p.ok()) {
+    Error e = p.error();
+    // Every message names the project file, whatever part of the loader produced it.
+    if (e.message.find(path) == std::string::npos) e.message = path + ": " + e.message;
+    if (e.kind == ErrorKind::Internal || e.kind == ErrorKind::None) e.kind = ErrorKind::BadInput;
+    return e;
+  }
+  return p;
+}
+
+Result<Sketch> sketchOf(const Project& p) {
+  auto inputs = loadProjectInputs(p);
+  if (!inputs.ok()) return inputs.error();
+  return renderProjectSketch(p, *inputs);
+}
+
+struct Rendered {
+  at::Tensor frames, sketch;  // [F,3,H,W] in [-1,1]
+  std::vector<std::string> notes;
+};
+
+Result<Rendered> renderOne(ModelBundle& model, const Project& p, double ratio, int steps) {
+  auto inputs = loadProjectInputs(p);
+  if (!inputs.ok()) return inputs.error();
+  RenderProjectRequest req;
+  req.project = p;
+  req.inputs = *inputs;
+  req.ratioOverride = ratio;
+  req.stepsOverride = steps;
+  auto res = renderProject(model, req, currentJob());
+  if (!res.ok()) return res.error();
+  Rendered r;
+  r.frames = res->framesTensor;
+  r.sketch = framesToImages(res->sketch);
+  r.notes = res->notes;
+  return r;
+}
+
+// Where the example projects are: NS_SOURCE_DIR/examples in a build tree, else
+// <exe>/../share/noisestudio/examples in an installed tree.
+std::string findExamplesDir() {
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share" / "noisestudio" / "examples");
+#ifdef NS_SOURCE_DIR
+  candidates.push_back(fs::path(NS_SOURCE_DIR) / "examples");
+#endif
+  for (const auto& c : candidates)
+    if (fs::is_directory(c, ec)) return c.string();
+  return {};
+}
+
+// Rows of `cols` frames picked evenly from each clip, 2 px gaps: one picture of the whole demo.
+at::Tensor contactSheet(const std::vector<at::Tensor>& clips, int cols) {
+  const int64_t h = clips.front().size(2), w = clips.front().size(3), gap = 2;
+  const int64_t rows = int64_t(clips.size());
+  at::Tensor sheet = at::ones({3, rows * (h + gap) - gap, cols * (w + gap) - gap});
+  for (int64_t r = 0; r < rows; ++r) {
+    const at::Tensor& c = clips[size_t(r)];
+    for (int64_t k = 0; k < cols; ++k) {
+      const int64_t f = cols == 1 ? 0 : k * (c.size(0) - 1) / (cols - 1);
+      at::Tensor frame = c[f];
+      if (frame.size(1) != h || frame.size(2) != w)
+        frame = at::upsample_bilinear2d(frame.unsqueeze(0), {h, w}, false).squeeze(0);
+      sheet.slice(1, r * (h + gap), r * (h + gap) + h).slice(2, k * (w + gap), k * (w + gap) + w).copy_(frame);
+    }
+  }
+  return sheet;
+}
+
+}  // namespace
+
+void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
+  // ---- sketch ----
+  auto* sk = app.add_subcommand("sketch", "Draw a project's flat video sketch (no model needed)");
+  auto skProject = std::make_shared<std::string>();
+  auto skOut = std::make_shared<std::string>();
+  sk->add_option("project", *skProject, "Project file (.nsproj)")->required();
+  sk->add_option("-o,--output", *skOut, "Output .mp4/.avi/.mkv, or dir/frame.png for frame_0000.png …")->required();
+  table.add(sk, [&g, skProject, skOut]() {
+    auto p = openProject(*skProject);
+    if (!p.ok()) return reportError(g, p.error());
+    auto s = sketchOf(*p);
+    if (!s.ok()) return reportError(g, s.error());
+    auto written = writeFrames(*skOut, s->frames, p->fps);
+    if (!written.ok()) return reportError(g, written.error());
+    if (g.json)
+      std::cout << nlohmann::json{{"ok", true}, {"output", *skOut}, {"frames", s->frames.size(0)},
+                                  {"width", p->width}, {"height", p->height}}.dump(2) << std::endl;
+    else
+      std::cout << *written << std::endl;
+    return int(kExitOk);
+  });
+
+  // ---- render ----
+  auto* rd = app.add_subcommand("render", "Render a project: sketch -> structured noise -> frames");
+  auto rdProject = std::make_shared<std::string>();
+  auto rdOut = std::make_shared<std::string>();
+  auto rdSketch = std::make_shared<std::string>();
+  auto rdRatio = std::make_shared<double>(-1.0);
+  auto rdSteps = std::make_shared<int>(0);
+  rd->add_option("project", *rdProject, "Project file (.nsproj)")->required();
+  rd->add_option("-o,--output", *rdOut, "Output .mp4/.avi/.mkv or .png (name_0000.png …)")->required();
+  rd->add_option("--ratio", *rdRatio, "Noise ratio α in (0,1] (default: the project's; 1 = ignore the sketch)")
+      ->check(CLI::Range(0.0, 1.0));
+  rd->add_option("--steps", *rdSteps, "DDIM steps of the full schedule (default: the project's)")->check(CLI::Range(1, 1000));
+  rd->add_option("--sketch-out", *rdSketch, "Also write the sketch here");
+  table.add(rd, [&g, rdProject, rdOut, rdSketch, rdRatio, rdSteps]() {
+    auto p = openProject(*rdProject);
+    if (!p.ok()) return reportError(g, p.error());
+    auto model = loadModelFor(g);
+    if (!model.ok()) return reportError(g, model.error());
+    currentJob().setProgressCallback(stderrProgress(g));
+    auto r = renderOne(*model, *p, *rdRatio, *rdSteps);
+    if (!r.ok()) return reportError(g, r.error());
+    for (const auto& n : r->notes) std::cerr << "note: " << n << "\n";
+    auto written = writeFrames(*rdOut, r->frames, p->fps);
+    if (!written.ok()) return reportError(g, written.error());
+    std::string sketchWritten;
+    if (!rdSketch->empty()) {
+      auto w = writeFrames(*rdSketch, r->sketch, p->fps);
+      if (!w.ok()) return reportError(g, w.error());
+      sketchWritten = *w;
+    }
+    if (g.json) {
+      nlohmann::json j{{"ok", true},
+                       {"output", *rdOut},
+                       {"frames", r->frames.size(0)},
+                       {"ratio", *rdRatio >= 0 ? *rdRatio : p->render.noiseRatio},
+                       {"steps", *rdSteps > 0 ? *rdSteps : p->render.steps},
+                       {"prompt", fullPrompt(*p)},
+                       {"notes", r->notes}};
+      if (!rdSketch->empty()) j["sketch"] = *rdSketch;
+      std::cout << j.dump(2) << std::endl;
+    } else {
+      std::cout << *written << std::endl;
+      if (!sketchWritten.empty()) std::cout << sketchWritten << std::endl;
+    }
+    return int(kExitOk);
+  });
+
+  // ---- demo ----
+  auto* dm = app.add_subcommand("demo", "Render every example project (video, sketch and a contact sheet)");
+  auto dmOut = std::make_shared<std::string>("noisestudio-demo");
+  auto dmExamples = std::make_shared<std::string>();
+  auto dmSteps = std::make_shared<int>(12);
+  dm->add_option("-o,--output", *dmOut, "Output folder")->capture_default_str();
+  dm->add_option("--examples", *dmExamples, "Folder of .nsproj files (default: the installed examples)");
+  dm->add_option("--steps", *dmSteps, "DDIM steps of the full schedule (few: fast on a CPU)")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
+  table.add(dm, [&g, dmOut, dmExamples, dmSteps]() {
+    const std::string dir = dmExamples->empty() ? findExamplesDir() : *dmExamples;
+    std::error_code ec;
+    if (dir.empty() || !fs::is_directory(dir, ec))
+      return reportError(g, makeError(ErrorKind::BadInput, "no examples folder found (looked for share/noisestudio/examples "
+                                                           "next to the program); pass --examples DIR"));
+    std::vector<fs::path> projects;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().extension() == ".nsproj") projects.push_back(e.path());
+    std::sort(projects.begin(), projects.end());
+    if (projects.empty()) return reportError(g, makeError(ErrorKind::BadInput, dir + ": no .nsproj files"));
+    fs::create_directories(*dmOut, ec);
+    if (ec) return reportError(g, makeError(ErrorKind::Io, *dmOut + ": cannot create folder: " + ec.message()));
+    auto model = loadModelFor(g);
+    if (!model.ok()) return reportError(g, model.error());
+    currentJob().setProgressCallback(stderrProgress(g));
+    nlohmann::json items = nlohmann::json::array();
+    std::vector<at::Tensor> rows;
+    for (const auto& path : projects) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto p = openProject(path.string());
+      if (!p.ok()) return reportError(g, p.error());
+      auto r = renderOne(*model, *p, -1.0, *dmSteps);
+      if (!r.ok()) return reportError(g, r.error());
+      const std::string stem = path.stem().string();
+      const std::string video = (fs::path(*dmOut) / (stem + ".mp4")).string();
+      const std::string sketch = (fs::path(*dmOut) / (stem + "_sketch.mp4")).string();
+      if (auto w = writeFrames(video, r->frames, p->fps); !w.ok()) return reportError(g, w.error());
+      if (auto w = writeFrames(sketch, r->sketch, p->fps); !w.ok()) return reportError(g, w.error());
+      rows.push_back(r->sketch);
+      rows.push_back(r->frames);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      items.push_back({{"project", path.string()}, {"video", video}, {"sketch", sketch}, {"seconds", secs}});
+      if (!g.json) std::cout << video << "\n" << sketch << "  (" << fullPrompt(*p) << ", " << secs << " s)" << std::endl;
+    }
+    const std::string sheet = (fs::path(*dmOut) / "contact_sheet.png").string();
+    if (auto w = media::writeImage(sheet, contactSheet(rows, 8)); !w.ok()) return reportError(g, w.error());
+    if (g.json)
+      std::cout << nlohmann::json{{"ok", true}, {"examples", items}, {"contact_sheet", sheet}, {"steps", *dmSteps}}.dump(2)
+                << std::endl;
+    else
+      std::cout << sheet << "  (rows: sketch, render for each example)" << std::endl;
+    return int(kExitOk);
+  });
+}
+
+}  // namespace ns::cli
