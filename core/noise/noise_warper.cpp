@@ -50,7 +50,7 @@ Result<void> NoiseWarper::step(const at::Tensor& flow) {
   if (m_options.progressiveAlpha > 0) {
     m_noise = NoiseOps::degrade(m_noise, m_options.progressiveAlpha, m_gen).contiguous();
   }
-  m_lastInfo = WarpStep::run(m_noise, m_weight, f, m_gen, m_options.backend);
+  m_lastInfo = WarpStep::run(m_noise, m_weight, f, m_gen, m_options.backend, &m_workspace);
   ++m_frame;
   return {};
 }

@@ -78,6 +78,7 @@ class NoiseWarper {
   at::Tensor m_weight;  // [H,W] float32
   int64_t m_frame = 0;
   WarpStepInfo m_lastInfo;
+  WarpWorkspace m_workspace;  // CPU back end scratch, reused every step
 };
 
 }  // namespace ns

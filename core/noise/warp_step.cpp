@@ -7,7 +7,7 @@
 namespace ns {
 
 WarpStepInfo WarpStep::run(at::Tensor& noise, at::Tensor& weight, const at::Tensor& flow, at::Generator& gen,
-                           WarpBackend backend) {
+                           WarpBackend backend, WarpWorkspace* workspace) {
   TORCH_CHECK(noise.dim() == 3 && noise.scalar_type() == at::kFloat, "WarpStep: noise must be [C,H,W] float32");
   TORCH_CHECK(weight.dim() == 2 && weight.size(0) == noise.size(1) && weight.size(1) == noise.size(2),
               "WarpStep: weight must be [H,W]");
@@ -19,7 +19,11 @@ WarpStepInfo WarpStep::run(at::Tensor& noise, at::Tensor& weight, const at::Tens
   if (backend == WarpBackend::Auto || backend == WarpBackend::Invalid) {
     backend = noise.is_cpu() ? WarpBackend::CpuLoops : WarpBackend::Aten;
   }
-  if (backend == WarpBackend::CpuLoops && noise.is_cpu()) return runCpu(noise, weight, f, gen);
+  if (backend == WarpBackend::CpuLoops && noise.is_cpu()) {
+    if (workspace) return runCpu(noise, weight, f, gen, *workspace);
+    WarpWorkspace local;
+    return runCpu(noise, weight, f, gen, local);
+  }
   return runAten(noise, weight, f, gen);
 }
 

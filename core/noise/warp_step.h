@@ -22,6 +22,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace ns {
 
@@ -42,15 +43,26 @@ struct WarpStepInfo {
   int64_t draws = 0;        // pixels that received fresh noise (N in randn({N, C}))
 };
 
+// Scratch buffers of the CPU back end, kept between steps so a step allocates (and page-faults)
+// nothing once sized; also a spare state buffer to double-buffer into. Owned by one warper.
+struct WarpWorkspace {
+  std::vector<int32_t> dest, occ, copies, itemP, gid, holeQ, holeSrc, itemE, itemGroup;
+  std::vector<uint8_t> valid;
+  std::vector<float> coefScale, coef, wP, w2, omega, scaleE, wE, off, gsum, gsize;
+  at::Tensor spareNoise, spareWeight;
+};
+
 class WarpStep {
  public:
   // noise [C,H,W] float32 contiguous, weight [H,W] float32 (> 0), flow [2,H,W] float32 on the
   // same device (pixels, forward). Replaces noise and weight with the warped state.
+  // `workspace` (optional) keeps the CPU back end's buffers between calls.
   static WarpStepInfo run(at::Tensor& noise, at::Tensor& weight, const at::Tensor& flow, at::Generator& gen,
-                          WarpBackend backend = WarpBackend::Auto);
+                          WarpBackend backend = WarpBackend::Auto, WarpWorkspace* workspace = nullptr);
 
  private:
-  static WarpStepInfo runCpu(at::Tensor& noise, at::Tensor& weight, const at::Tensor& flow, at::Generator& gen);
+  static WarpStepInfo runCpu(at::Tensor& noise, at::Tensor& weight, const at::Tensor& flow, at::Generator& gen,
+                             WarpWorkspace& ws);
   static WarpStepInfo runAten(at::Tensor& noise, at::Tensor& weight, const at::Tensor& flow, at::Generator& gen);
 };
 

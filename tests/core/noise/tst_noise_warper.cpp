@@ -77,19 +77,20 @@ void TstNoiseWarper::integerTranslationCopies() {
 }
 
 void TstNoiseWarper::gaussianAfterZoomAndSwirl() {
-  // 30 frames of zoom (alternating in and out, so both expansion and contraction happen) plus a
-  // swirl, at 1024² × 4 channels: 10^6 samples per channel, 4·10^6 per frame.
-  const int64_t H = 1024, W = 1024;
+  // 10 frames of zoom (alternating in and out, so both expansion and contraction happen) plus a
+  // swirl at 512² × 4 channels (10^6 samples per frame). The full 30 frames at 1024² (10^6 per
+  // channel) run in slow_noise_warper.cpp.
+  const int64_t H = 512, W = 512;
   ns::NoiseWarper w(4, H, W, opts(3));
-  for (int f = 1; f <= 30; ++f) {
+  for (int f = 1; f <= 10; ++f) {
     const float zoom = (f % 2 == 1) ? 1.04f : 0.97f;
     const at::Tensor flow = ns::FlowFields::similarity(H, W, 0.5f, zoom) +
-                            ns::FlowFields::swirl(H, W, (f % 3 == 0) ? -6.f : 6.f, 200.f);
+                            ns::FlowFields::swirl(H, W, (f % 3 == 0) ? -6.f : 6.f, 100.f);
     QVERIFY(w.step(flow).ok());
     const at::Tensor n = w.noise();
-    const bool ks = (f % 10 == 0);  // KS sorts 10^6 samples: on every 10th frame (all four channels on the last)
+    const bool ks = (f % 5 == 0);  // KS sorts: on every 5th frame
     ns::NoiseStats s = ns::NoiseStats::compute(n, {false, 0, true});
-    if (ks) ns::NoiseStats::ksTest(f == 30 ? n : n[0], &s.ksDistance, &s.ksPValue);
+    if (ks) ns::NoiseStats::ksTest(n, &s.ksDistance, &s.ksPValue);
     const at::Tensor wt = w.weights();
     const double wMin = wt.min().item<double>(), wMean = wt.mean().item<double>();
     const std::string msg = "frame " + std::to_string(f) + ": mean " + num(s.mean) + " std " + num(s.std) +
@@ -97,7 +98,7 @@ void TstNoiseWarper::gaussianAfterZoomAndSwirl() {
                             num(s.crossChannelMaxAbs) + " KS D " + num(s.ksDistance) + " p " + num(s.ksPValue) +
                             " weight min " + num(wMin) + " mean " + num(wMean) + " holes " +
                             std::to_string(w.lastStepInfo().holes) + " resets " + std::to_string(w.lastStepInfo().resets);
-    if (f == 1 || f == 30) qInfo("%s", msg.c_str());
+    if (f == 1 || f == 10) qInfo("%s", msg.c_str());
     QVERIFY2(std::fabs(s.mean) < 0.01 && std::fabs(s.std - 1) < 0.02, msg.c_str());
     QVERIFY2(std::fabs(s.lag1Horizontal) < 0.01 && std::fabs(s.lag1Vertical) < 0.01, msg.c_str());
     QVERIFY2(s.crossChannelMaxAbs < 0.01, msg.c_str());
