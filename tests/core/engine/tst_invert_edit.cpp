@@ -163,15 +163,17 @@ void TstInvertEdit::shiftMovesDecodedContent() {
   ns::JobContext ctx;
   auto base = ns::edit(m_model, e, ctx);
   QVERIFY(base.ok());
-  e.shiftX = 2;
-  e.shiftY = -1;
+  // A multiple of the UNet's total downsampling (4 for the tiny model): odd shifts are not
+  // translation-equivariant through strided convs, and the random model amplifies that.
+  e.shiftX = 4;
+  e.shiftY = -4;
   auto moved = ns::edit(m_model, e, ctx);
   QVERIFY2(moved.ok(), moved.ok() ? "" : moved.error().message);
   double score = 0;
   const auto peak = nstest::correlationPeak(nstest::framesTensor(base->frames)[0],
-                                            nstest::framesTensor(moved->frames)[0], 14, &score);
+                                            nstest::framesTensor(moved->frames)[0], 20, &score);
   const int down = m_model.codec->downscale();
-  QVERIFY2(peak.first == 2 * down && peak.second == -1 * down,
+  QVERIFY2(peak.first == 4 * down && peak.second == -4 * down,
            "correlation peak at (" + std::to_string(peak.first) + ", " + std::to_string(peak.second) + "), want (" +
                std::to_string(2 * down) + ", " + std::to_string(-down) + "), score " + std::to_string(score));
   QVERIFY2(score > 0.8, "normalised correlation at the peak " + std::to_string(score));
