@@ -73,6 +73,11 @@ Result<StageOutcome> runClassifierStage(const StageEnv& env) {
   SceneDatasetOptions heldOpts = trainOpts;
   heldOpts.count = o.clsHeldOut > 0 ? o.clsHeldOut : std::clamp(o.dataset / 8, 128, 2000);
   heldOpts.stream = SeedStream::HeldOutScenes;
+  if (o.resume && fileExists(path)) {  // refuse a mismatched resume before generating scenes
+    auto metaR = readCheckpointMeta(path);
+    if (!metaR) return metaR.error();
+    if (auto ok = checkResumeMatches(*metaR, o, trainOpts.count, path); !ok) return ok.error();
+  }
   auto trainR = generateSceneDataset(trainOpts, env.stopRequested);
   if (!trainR) {
     if (trainR.error().kind == ErrorKind::Cancelled) return StageOutcome::Interrupted;

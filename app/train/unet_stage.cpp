@@ -90,6 +90,12 @@ Result<StageOutcome> runUnetStage(const StageEnv& env, const SceneDataset& data)
   const at::Device device(o.device);
   const int64_t n = data.size(), batch = o.batchUnet, total = o.stepsUnet;
 
+  // Refuse a mismatched resume before the (slow on a CPU) dataset encoding.
+  if (o.resume && fileExists(path)) {
+    auto metaR = readCheckpointMeta(path);
+    if (!metaR) return metaR.error();
+    if (auto ok = checkResumeMatches(*metaR, o, n, path); !ok) return ok.error();
+  }
   double latentScale = 1;
   nlohmann::json aeConfig;
   auto latentsR = encodeDataset(env, data, &latentScale, &aeConfig);

@@ -33,6 +33,10 @@ const char* trainerPath() { return NS_TRAIN_PATH; }
 const char* trainerPath() { return nullptr; }
 #endif
 
+// Each function runs the trainer (minutes on a busy 2-core machine): raise Qt Test's 5-minute
+// per-function watchdog unless the caller set QTEST_FUNCTION_TIMEOUT. Runs before main().
+[[maybe_unused]] const bool kWatchdogRaised = [] { return ::setenv("QTEST_FUNCTION_TIMEOUT", "1500000", 0) == 0; }();
+
 std::string makeTempDir() {
   std::string tmpl = (fs::temp_directory_path() / "ns-train-XXXXXX").string();
   return ::mkdtemp(tmpl.data()) ? tmpl : std::string();
