@@ -10,6 +10,7 @@ void addGenerateCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addModelCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addInvertCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addNoiseCommands(CLI::App& app, GlobalOptions& g, CommandTable& table);  // warp, interpolate, search
 void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addEvalLayoutCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   addModelCommand(app, g, table);
   addInvertCommand(app, g, table);
   addEditCommand(app, g, table);
+  addNoiseCommands(app, g, table);
   addPlanCommands(app, g, table);
   addEvalLayoutCommand(app, g, table);
 
