@@ -174,7 +174,7 @@ void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   auto* dm = app.add_subcommand("demo", "Render every example project (video, sketch and a contact sheet)");
   auto dmOut = std::make_shared<std::string>("noisestudio-demo");
   auto dmExamples = std::make_shared<std::string>();
-  auto dmSteps = std::make_shared<int>(12);
+  auto dmSteps = std::make_shared<int>(8);
   dm->add_option("-o,--output", *dmOut, "Output folder")->capture_default_str();
   dm->add_option("--examples", *dmExamples, "Folder of .nsproj files (default: the installed examples)");
   dm->add_option("--steps", *dmSteps, "DDIM steps of the full schedule (few: fast on a CPU)")
