@@ -97,6 +97,10 @@ MainWindow::~MainWindow() {
   // Stop the model thread before the widgets its results would go to disappear.
   delete m_jobs;
   m_jobs = nullptr;
+  // Children die after this body: the scene deselecting its items while it is destroyed must not
+  // call back into a half-destroyed window.
+  disconnect(m_scene, nullptr, this, nullptr);
+  disconnect(m_doc, nullptr, this, nullptr);
 }
 
 QUndoStack* MainWindow::undoStack() const { return m_doc->undoStack(); }

@@ -83,8 +83,9 @@ void TstCanvas::moveAtFrameSetsKeyframeInOneUndoStep() {
   QCOMPARE(keys[0].frame, 0);
   QCOMPARE(keys[1].frame, 10);
   const double tol = 0.5 / 64;
-  QVERIFY2(near(keys[1].box.x0, 24 / 64.0, tol) && near(keys[1].box.y0, 32 / 64.0, tol) &&
-               near(keys[1].box.width(), 16 / 64.0, 1e-5) && near(keys[1].box.height(), 16 / 64.0, 1e-5),
+  // Moved by (+16, +24) canvas pixels; a move keeps the size exactly.
+  QVERIFY2(near(keys[1].box.x0, keys[0].box.x0 + 16 / 64.0, tol) && near(keys[1].box.y0, keys[0].box.y0 + 24 / 64.0, tol) &&
+               near(keys[1].box.width(), keys[0].box.width(), 1e-5) && near(keys[1].box.height(), keys[0].box.height(), 1e-5),
            qPrintable("moved box " + boxText(keys[1].box)));
   QVERIFY2(near(keys[0].box.x0, 8 / 64.0, 1e-6), "the key at frame 0 must not move");
   QCOMPARE(w.undoStack()->count(), stepsBefore + 1);  // six moves merged into one step
@@ -136,7 +137,7 @@ void TstCanvas::threeKeyTrajectoryInterpolates() {
   const double ey = 0.5 * (t.keys()[0].box.cy() + t.keys()[1].box.cy());
   QVERIFY2(near(mid.cx(), ex, 1e-5) && near(mid.cy(), ey, 1e-5),
            qPrintable(QString("frame 4 centre %1,%2 expected %3,%4").arg(mid.cx()).arg(mid.cy()).arg(ex).arg(ey)));
-  QVERIFY2(near(mid.width(), 8 / 64.0, 1e-5), "size is kept by the keyframe tool");
+  QVERIFY2(near(mid.width(), t.keys()[0].box.width(), 1e-5), "size is kept by the keyframe tool");
   // The canvas draws the interpolated box at frame 4 and the path through all three keys.
   w.timeline()->setCurrentFrame(4);
   const QRectF r = w.canvasScene()->boxItem(QStringLiteral("obj1"))->box();

@@ -133,7 +133,9 @@ void TstJobController::eventLoopNeverStalls() {
                 while (busy.elapsed() < 25) x = x + 1.0;
                 ctx.report(i, 20, "denoise");
               }
-              return JobOutput{{}, "ok"};
+              JobOutput out;
+              out.summary = "ok";
+              return out;
             },
             ModelNeed::None);
   QVERIFY(results.wait(5000));
@@ -194,7 +196,9 @@ void TstJobController::liveRequestsAreDebouncedAndReplaced() {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (!ctx.report(i, 4, "live")) return ns::makeError(ns::ErrorKind::Cancelled, "cancelled");
       }
-      return JobOutput{{}, "live " + std::to_string(tag)};
+      JobOutput out;
+      out.summary = "live " + std::to_string(tag);
+      return out;
     };
   };
   // A burst of edits 10 ms apart: only the last one is submitted.

@@ -3,6 +3,7 @@
 #include <QGraphicsRectItem>
 #include <QGraphicsSceneMouseEvent>
 #include <QPainter>
+#include <QSignalBlocker>
 
 #include <algorithm>
 
@@ -20,6 +21,16 @@ CanvasScene::CanvasScene(QObject* parent) : QGraphicsScene(parent) {
     m_lastSelected = id;
     emit selectedObjectChanged(id);
   });
+}
+
+// QGraphicsScene's destructor removes the items and emits selectionChanged after this class's
+// members are gone; clear them here, silently, while the members still exist.
+CanvasScene::~CanvasScene() {
+  blockSignals(true);
+  m_boxes.clear();
+  m_paths.clear();
+  m_rubber = nullptr;
+  clear();
 }
 
 void CanvasScene::setCanvasSize(QSize size) {
@@ -89,15 +100,28 @@ void CanvasScene::setObjects(const std::vector<CanvasObject>& objects, int frame
     }
     path->setTrajectory(o.trajectory, canvas, frames, frame, o.colour);
   }
+  // Take removed items out of the maps first, then delete them with signals blocked: deleting a
+  // selected item emits selectionChanged, whose handlers may call setObjects() again.
+  std::vector<QGraphicsItem*> doomed;
   for (auto it = m_boxes.begin(); it != m_boxes.end();) {
     if (alive.contains(it.key())) {
       ++it;
       continue;
     }
     if (m_dragId == it.key()) m_dragId.clear();
-    delete it.value();
-    delete m_paths.take(it.key());
+    doomed.push_back(it.value());
+    doomed.push_back(m_paths.take(it.key()));
     it = m_boxes.erase(it);
+  }
+  if (doomed.empty()) return;
+  {
+    const QSignalBlocker block(this);
+    for (QGraphicsItem* item : doomed) delete item;
+  }
+  const QString id = selectedId();
+  if (id != m_lastSelected) {
+    m_lastSelected = id;
+    emit selectedObjectChanged(id);
   }
 }
 

@@ -24,6 +24,7 @@ class CanvasScene : public QGraphicsScene {
   Q_OBJECT
  public:
   explicit CanvasScene(QObject* parent = nullptr);
+  ~CanvasScene() override;
 
   void setCanvasSize(QSize size);
   QSize canvasSize() const { return m_canvas; }
