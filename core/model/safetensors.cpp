@@ -184,9 +184,12 @@ Result<SafetensorsFile> readSafetensors(const std::string& path) {
 
 Result<std::string> serializeSafetensors(const std::map<std::string, at::Tensor>& tensors,
                                          const std::map<std::string, std::string>& metadata) {
-  nlohmann::json header = nlohmann::json::object();
-  std::vector<at::Tensor> contiguous;
-  uint64_t offset = 0;
+  struct Item {
+    const std::string* name;
+    const DtypeInfo* dtype;
+    at::Tensor tensor;
+  };
+  std::vector<Item> items;
   for (const auto& [name, tensor] : tensors) {
     if (name == "__metadata__") return makeError(ErrorKind::BadInput, "tensor name '__metadata__' is reserved");
     if (!tensor.defined()) return makeError(ErrorKind::BadInput, "tensor '" + name + "' is undefined");
@@ -195,11 +198,29 @@ Result<std::string> serializeSafetensors(const std::map<std::string, at::Tensor>
       return makeError(ErrorKind::BadInput, "tensor '" + name + "' has dtype " +
                                                 std::string(c10::toString(tensor.scalar_type())) +
                                                 ", which safetensors cannot store");
-    at::Tensor t = tensor.detach().to(at::kCPU).contiguous();
-    const uint64_t n = uint64_t(t.numel()) * d->bytes;
-    header[name] = {{"dtype", d->name}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + n}}};
+    items.push_back({&name, d, tensor.detach().to(at::kCPU).contiguous()});
+  }
+  // Data order of the reference writer: dtype (I64, F64, F32, I32, BF16, F16, I16, I8, U8, BOOL),
+  // then name. Wider types first keeps every tensor aligned to its element size, and files come
+  // out byte-identical in their data section to Python's safetensors.
+  auto order = [](const Item& i) {
+    static const char* const kOrder[] = {"I64", "F64", "F32", "I32", "BF16", "F16", "I16", "I8", "U8", "BOOL"};
+    for (int k = 0; k < 10; ++k)
+      if (std::strcmp(i.dtype->name, kOrder[k]) == 0) return k;
+    return 10;
+  };
+  std::stable_sort(items.begin(), items.end(),
+                   [&order](const Item& a, const Item& b) { return order(a) < order(b); });
+  nlohmann::json header = nlohmann::json::object();
+  std::vector<at::Tensor> contiguous;
+  uint64_t offset = 0;
+  for (auto& item : items) {
+    const uint64_t n = uint64_t(item.tensor.numel()) * item.dtype->bytes;
+    header[*item.name] = {{"dtype", item.dtype->name},
+                          {"shape", item.tensor.sizes().vec()},
+                          {"data_offsets", {offset, offset + n}}};
     offset += n;
-    contiguous.push_back(std::move(t));
+    contiguous.push_back(std::move(item.tensor));
   }
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::string json = header.dump();

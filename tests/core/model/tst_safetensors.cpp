@@ -151,7 +151,7 @@ void TstSafetensors::readsFileWrittenByPython() {
   QVERIFY(at::equal(t["bool"], at::tensor({1, 0, 1}).to(at::kBool)));
   QVERIFY(t["scalar"].dim() == 0 && t["scalar"].item<float>() == 2.5f);
   QVERIFY(t["empty"].sizes() == at::IntArrayRef({0, 3}));
-  // And our writer reproduces the reference file's tensor section byte for byte.
+  // And our writer reproduces the reference file's data section byte for byte (same tensor order).
   std::ifstream in(path, std::ios::binary);
   const std::string ref((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto ours = ns::serializeSafetensors(t, r->metadata);
