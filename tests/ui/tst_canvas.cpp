@@ -3,6 +3,7 @@
 // interpolates, and undo/redo restore the exact Project JSON.
 #include "tests/support/ns_test.h"
 
+#include <QAction>
 #include <QPlainTextEdit>
 #include <QUndoStack>
 
@@ -74,6 +75,7 @@ void TstCanvas::moveAtFrameSetsKeyframeInOneUndoStep() {
   w.setTool(CanvasTool::Box);
   drag(w, {8, 8}, {24, 24});
   const std::string before = w.document()->jsonText();
+  const ns::NormBox key0 = w.document()->project().objects[0].trajectory.keys()[0].box;
   const int stepsBefore = w.undoStack()->count();
   w.setTool(CanvasTool::Select);
   w.timeline()->setCurrentFrame(10);
@@ -87,13 +89,13 @@ void TstCanvas::moveAtFrameSetsKeyframeInOneUndoStep() {
   QVERIFY2(near(keys[1].box.x0, keys[0].box.x0 + 16 / 64.0, tol) && near(keys[1].box.y0, keys[0].box.y0 + 24 / 64.0, tol) &&
                near(keys[1].box.width(), keys[0].box.width(), 1e-5) && near(keys[1].box.height(), keys[0].box.height(), 1e-5),
            qPrintable("moved box " + boxText(keys[1].box)));
-  QVERIFY2(near(keys[0].box.x0, 8 / 64.0, 1e-6), "the key at frame 0 must not move");
+  QVERIFY2(keys[0].box.x0 == key0.x0 && keys[0].box.y1 == key0.y1, "the key at frame 0 must not move");
   QCOMPARE(w.undoStack()->count(), stepsBefore + 1);  // six moves merged into one step
   w.undoStack()->undo();
   QCOMPARE(w.document()->jsonText(), before);
   // The canvas follows the Project: at frame 10 the box is back where frame 0 holds it.
   const QRectF r = w.canvasScene()->boxItem(QStringLiteral("obj1"))->box();
-  QVERIFY2(near(r.left(), 8, 1e-3) && near(r.top(), 8, 1e-3), qPrintable(QString("item at %1,%2").arg(r.left()).arg(r.top())));
+  QVERIFY2(near(r.left(), key0.x0 * 64, 1e-3) && near(r.top(), key0.y0 * 64, 1e-3), qPrintable(QString("item at %1,%2").arg(r.left()).arg(r.top())));
 }
 
 void TstCanvas::resizeHandleChangesSize() {
@@ -176,10 +178,20 @@ void TstCanvas::undoRedoRestoreExactJson() {
     QVERIFY2(w.document()->jsonText() == states[i], qPrintable(QString("redo to state %1 differs").arg(i)));
   }
   QCOMPARE(w.canvasScene()->objectCount(), 2);
-  // Ctrl+Z / Ctrl+Shift+Z reach the same stack.
-  QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+  // Ctrl+Z / Ctrl+Shift+Z reach the same stack (with the canvas focused: a focused text field
+  // keeps Ctrl+Z for its own text undo, as everywhere in Qt).
+  // Xvfb has no window manager, so the window never becomes active for key shortcuts: check the
+  // bindings and trigger the actions.
+  QAction* undo = nullptr;
+  QAction* redo = nullptr;
+  for (QAction* a : w.findChildren<QAction*>()) {
+    if (a->shortcuts().contains(QKeySequence("Ctrl+Z"))) undo = a;
+    if (a->shortcuts().contains(QKeySequence("Ctrl+Shift+Z"))) redo = a;
+  }
+  QVERIFY(undo && redo);
+  undo->trigger();
   QVERIFY(w.document()->jsonText() == states[states.size() - 2]);
-  QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+  redo->trigger();
   QVERIFY(w.document()->jsonText() == states.back());
 }
 

@@ -79,6 +79,7 @@ void TstWidgets::propertiesDockReportsFields() {
   QCOMPARE(edited.count(), 1);
   QCOMPARE(edited.at(0).at(0).toString(), QString("seed"));
   QCOMPARE(d.values().seed, quint64(777));
+  d.promptEdit()->moveCursor(QTextCursor::End);
   QTest::keyClicks(d.promptEdit(), "!");
   QCOMPARE(edited.last().at(0).toString(), QString("prompt"));
   QCOMPARE(d.values().prompt, QString("on grass!"));
