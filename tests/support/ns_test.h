@@ -6,7 +6,7 @@
 // QFAIL, QSKIP, QFINDTESTDATA-free paths (use nsTestData()), no _data() functions.
 // Every test file ends with:
 //   NS_REGISTER_TEST(TstFoo, methodA, methodB, ...)
-//   #if __has_include("tst_foo.moc")
+//   #ifdef NS_HAVE_QTEST
 //   #include "tst_foo.moc"
 //   #endif
 
