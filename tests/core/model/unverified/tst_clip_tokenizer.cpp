@@ -38,9 +38,13 @@ class TstClipTokenizer : public QObject {
 void TstClipTokenizer::preTokenizeFollowsClipPattern() {
   // Whitespace collapses, case folds; 's is a contraction; digits split one by one; a run of
   // punctuation stays together; "<|endoftext|>" is kept whole.
-  auto p = ns::ClipTokenizer::preTokenize("  Hello,\n\tIT's 42   cats!!<|endoftext|> ");
+  auto p = ns::ClipTokenizer::preTokenize("  Hello,\n\tIT's 42   cats!! <|endoftext|> ");
   const std::vector<std::string> want{"hello", ",", "it", "'s", "4", "2", "cats", "!!", "<|endoftext|>"};
   QVERIFY2(p == want, "got: " + join(p));
+  // As in CLIP's regex, a punctuation run swallows the "<|" of a special token that follows it
+  // without a space.
+  auto r = ns::ClipTokenizer::preTokenize("a!!<|endoftext|>");
+  QVERIFY2((r == std::vector<std::string>{"a", "!!<|", "endoftext", "|>"}), "got: " + join(r));
   // "!!'s": the punctuation run swallows the apostrophe (the regex tries 's only where ' starts a
   // match, and the run starts at the first '!').
   auto q = ns::ClipTokenizer::preTokenize("x!!'s");

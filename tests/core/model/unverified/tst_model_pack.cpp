@@ -22,7 +22,7 @@ namespace {
 // forward(x, t, c) = x·w + 0.001·t + cw·mean(c[b]), broadcast per batch row (image or video).
 const char* kDenoiserSrc = R"(
 def forward(self, x: Tensor, t: Tensor, c: Tensor) -> Tensor:
-    s = t.to(torch.float32) * 0.001 + c.flatten(1).mean(1) * self.cw
+    s = t.float() * 0.001 + c.flatten(1).mean(1) * self.cw
     while s.dim() < x.dim():
         s = s.unsqueeze(-1)
     return x * self.w + s
