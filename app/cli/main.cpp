@@ -17,12 +17,14 @@ int main(int argc, char** argv) {
 
   CommandTable table;
   addInfoCommand(app, g, table);
+#ifndef NS_CLI_CORE_ONLY  // verbs that read or write images and videos (ns_media)
   addGenerateCommand(app, g, table);
   addModelCommand(app, g, table);
   addInvertCommand(app, g, table);
   addEditCommand(app, g, table);
   addNoiseCommands(app, g, table);
   addPlanCommands(app, g, table);
+#endif
   addEvalLayoutCommand(app, g, table);
 
   try {

@@ -111,6 +111,7 @@ std::string show(const T& v) {
     }                                                                                      \
   } while (0)
 #define QFAIL(msg) QVERIFY2(false, msg)
+#define qInfo(...) (std::fprintf(stderr, __VA_ARGS__), std::fputc('\n', stderr))
 #define QSKIP(msg)                                            \
   do {                                                        \
     std::fprintf(stderr, "SKIP %s:%d: %s\n", __FILE__, __LINE__, msg); \
