@@ -1,5 +1,6 @@
 #include "core/model/model_pack_config.h"
 
+#include <climits>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -50,6 +51,10 @@ class PackFields {
     const json* v = find(path);
     if (!v) return error(path, "is missing");
     if (!v->is_number_integer()) return error(path, "must be an integer");
+    // get<int>() would silently wrap 2^32 + 16 to 16.
+    const bool fits = v->is_number_unsigned() ? v->get<uint64_t>() <= uint64_t(INT_MAX)
+                                              : v->get<int64_t>() >= INT_MIN && v->get<int64_t>() <= INT_MAX;
+    if (!fits) return error(path, "is out of range (" + v->dump() + ")");
     return v->get<int>();
   }
   Result<int> optInteger(const std::string& path, int fallback) const {

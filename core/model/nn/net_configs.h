@@ -30,6 +30,7 @@ struct UNetConfig {
   static UNetConfig fromJson(const nlohmann::json& j);
   // "" if usable, else what is wrong (e.g. "vocabSize must be > 0").
   std::string validate() const;
+  std::string parseError;  // set by fromJson for a number that is no int (1e20, 2.5); validate() reports it
 };
 
 struct AutoencoderConfig {
@@ -40,6 +41,7 @@ struct AutoencoderConfig {
   nlohmann::json toJson() const;
   static AutoencoderConfig fromJson(const nlohmann::json& j);
   std::string validate() const;
+  std::string parseError;  // set by fromJson for a number that is no int (1e20, 2.5); validate() reports it
 };
 
 struct ClassifierConfig {
@@ -50,6 +52,7 @@ struct ClassifierConfig {
   nlohmann::json toJson() const;
   static ClassifierConfig fromJson(const nlohmann::json& j);
   std::string validate() const;
+  std::string parseError;  // set by fromJson for a number that is no int (1e20, 2.5); validate() reports it
 };
 
 }  // namespace ns::nn

@@ -19,8 +19,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <unistd.h>
 
+#include "core/model/builtin_model_config.h"
 #include "core/model/module_weights.h"
 #include "core/model/nn/builtin_nets.h"
 #include "core/model/safetensors.h"
@@ -84,6 +87,7 @@ class TstBuiltinNets : public QObject {
   void stateRoundTripIsExact();
   void loadStateRejectsMissingAndMisshaped();
   void configJsonRoundTrip();
+  void configRejectsNumbersThatAreNoInts();
   void cleanupTestCase();
 };
 
@@ -267,6 +271,50 @@ void TstBuiltinNets::configJsonRoundTrip() {
   QCOMPARE(ns::nn::ClassifierConfig::fromJson(k.toJson()).numShapes, 2);
 }
 
+// Found by tests/fuzz/fuzz_model_json.cpp (corpus/model_json/crash-unet-in-channels-1e20.json):
+// a model.json number that is no int (1e20) reached json::get<int>(), which is undefined
+// behaviour; 2^32 + 16 wrapped to 16. Both must be refused, naming the field.
+void TstBuiltinNets::configRejectsNumbersThatAreNoInts() {
+  auto contains = [](const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; };
+  nlohmann::json j = smallUNet().toJson();
+  j["in_channels"] = 1e20;
+  std::string err = ns::nn::UNetConfig::fromJson(j).validate();
+  QVERIFY2(contains(err, "in_channels must be a whole number"), err);
+  j = smallUNet().toJson();
+  j["mults"] = {1, 2.5};
+  err = ns::nn::UNetConfig::fromJson(j).validate();
+  QVERIFY2(contains(err, "mults must hold whole numbers"), err);
+  nlohmann::json a = ns::nn::AutoencoderConfig{}.toJson();
+  a["downscale"] = 4294967300ull;
+  err = ns::nn::AutoencoderConfig::fromJson(a).validate();
+  QVERIFY2(contains(err, "downscale must be a whole number"), err);
+  // Products of large channel counts are checked in 64 bits (no signed overflow).
+  ns::nn::UNetConfig big = smallUNet();
+  big.baseChannels = 1 << 30;
+  big.mults = {1 << 30};
+  big.attnLevels = {};
+  (void)big.validate();
+  big.mults.assign(40, 1);
+  QVERIFY2(contains(big.validate(), "at most 8"), big.validate());
+
+  // Through the model.json parser: the error names the file and the field.
+  std::ifstream in(std::string(NS_SOURCE_DIR) + "/resources/models/builtin/model.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json root = nlohmann::json::parse(ss.str());
+  root["architecture"]["unet"]["in_channels"] = 1e20;
+  auto r = ns::parseBuiltinModelConfig(root, "m/model.json");
+  QVERIFY(!r.ok());
+  QVERIFY2(contains(r.error().message, "m/model.json: field 'architecture.unet' is invalid: in_channels"),
+           r.error().message);
+  root = nlohmann::json::parse(ss.str());
+  root["resolution"] = 4294967312ull;
+  r = ns::parseBuiltinModelConfig(root, "m/model.json");
+  QVERIFY(!r.ok());
+  QVERIFY2(contains(r.error().message, "'resolution' is out of range"), r.error().message);
+  QVERIFY(ns::parseBuiltinModelConfig(nlohmann::json::parse(ss.str()), "m/model.json").ok());
+}
+
 void TstBuiltinNets::cleanupTestCase() {
   std::error_code ec;
   std::filesystem::remove_all(tempDir(), ec);
@@ -274,7 +322,7 @@ void TstBuiltinNets::cleanupTestCase() {
 
 NS_REGISTER_TEST(TstBuiltinNets, unetShapesAndSize, unetUsesConditioning, autoencoderShapes, classifierShapes,
                  adamwLowersUNetLoss, stateRoundTripIsExact, loadStateRejectsMissingAndMisshaped, configJsonRoundTrip,
-                 cleanupTestCase)
+                 configRejectsNumbersThatAreNoInts, cleanupTestCase)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_builtin_nets.moc"
 #endif

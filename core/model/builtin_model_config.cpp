@@ -1,0 +1,204 @@
+#include "core/model/builtin_model_config.h"
+
+#include <climits>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/model/vocabulary.h"
+
+namespace ns {
+
+using nlohmann::json;
+
+namespace {
+
+// Reads model.json fields with errors that say which file and field is wrong.
+class Fields {
+ public:
+  Fields(const json& root, std::string file) : m_root(root), m_file(std::move(file)) {}
+  Error error(const std::string& field, const std::string& what) const {
+    return makeError(ErrorKind::Model, m_file + ": field '" + field + "' " + what);
+  }
+  // Looks up a dotted path ("schedule.beta_start"); null if absent.
+  const json* find(const std::string& path) const {
+    const json* cur = &m_root;
+    size_t start = 0;
+    while (start <= path.size()) {
+      const size_t dot = path.find('.', start);
+      const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (!cur->is_object()) return nullptr;
+      auto it = cur->find(key);
+      if (it == cur->end()) return nullptr;
+      cur = &*it;
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    return cur;
+  }
+  Result<std::string> str(const std::string& path) const {
+    const json* v = find(path);
+    if (!v) return error(path, "is missing");
+    if (!v->is_string()) return error(path, "must be a string");
+    return v->get<std::string>();
+  }
+  Result<double> num(const std::string& path) const {
+    const json* v = find(path);
+    if (!v) return error(path, "is missing");
+    if (!v->is_number()) return error(path, "must be a number");
+    return v->get<double>();
+  }
+  Result<int> integer(const std::string& path) const {
+    const json* v = find(path);
+    if (!v) return error(path, "is missing");
+    if (!v->is_number_integer()) return error(path, "must be an integer");
+    // get<int>() would silently wrap 2^32 + 16 to 16.
+    const bool fits = v->is_number_unsigned() ? v->get<uint64_t>() <= uint64_t(INT_MAX)
+                                              : v->get<int64_t>() >= INT_MIN && v->get<int64_t>() <= INT_MAX;
+    if (!fits) return error(path, "is out of range (" + v->dump() + ")");
+    return v->get<int>();
+  }
+  Result<bool> boolean(const std::string& path, bool fallback) const {
+    const json* v = find(path);
+    if (!v) return fallback;
+    if (!v->is_boolean()) return error(path, "must be true or false");
+    return v->get<bool>();
+  }
+  Result<const json*> object(const std::string& path) const {
+    const json* v = find(path);
+    if (!v) return error(path, "is missing");
+    if (!v->is_object()) return error(path, "must be a JSON object");
+    return v;
+  }
+
+ private:
+  const json& m_root;
+  std::string m_file;
+};
+
+#define NS_TRY_ASSIGN(var, expr)              \
+  auto var##_r = (expr);                      \
+  if (!var##_r) return var##_r.error();       \
+  auto var = std::move(var##_r.value())
+
+Result<ScheduleConfig> parseSchedule(const Fields& f) {
+  ScheduleConfig s;
+  NS_TRY_ASSIGN(beta, f.str("schedule.beta_schedule"));
+  s.beta = betaScheduleFromString(beta);
+  if (s.beta == BetaSchedule::Invalid)
+    return f.error("schedule.beta_schedule", "has unknown value '" + beta + "' (linear, scaled_linear, cosine)");
+  NS_TRY_ASSIGN(start, f.num("schedule.beta_start"));
+  NS_TRY_ASSIGN(end, f.num("schedule.beta_end"));
+  if (!(start > 0 && start < 1) || !(end > 0 && end < 1))
+    return f.error("schedule.beta_start", "and beta_end must lie in (0, 1)");
+  s.betaStart = start;
+  s.betaEnd = end;
+  NS_TRY_ASSIGN(steps, f.integer("schedule.train_steps"));
+  if (steps < 2) return f.error("schedule.train_steps", "must be >= 2");
+  s.trainSteps = steps;
+  NS_TRY_ASSIGN(spacing, f.str("schedule.timestep_spacing"));
+  s.spacing = timestepSpacingFromString(spacing);
+  if (s.spacing == TimestepSpacing::Invalid)
+    return f.error("schedule.timestep_spacing", "has unknown value '" + spacing + "' (leading, trailing, linspace)");
+  NS_TRY_ASSIGN(offset, f.integer("schedule.steps_offset"));
+  s.stepsOffset = offset;
+  NS_TRY_ASSIGN(one, f.boolean("schedule.set_alpha_to_one", false));
+  s.setAlphaToOne = one;
+  NS_TRY_ASSIGN(zsnr, f.boolean("schedule.zero_terminal_snr", false));
+  s.zeroTerminalSnr = zsnr;
+  return s;
+}
+
+// Wraps a JSON-to-config conversion so type errors name the field.
+template <class Config>
+Result<Config> parseConfig(const Fields& f, const std::string& path) {
+  NS_TRY_ASSIGN(obj, f.object(path));
+  try {
+    Config c = Config::fromJson(*obj);
+    const std::string err = c.validate();
+    if (!err.empty()) return f.error(path, "is invalid: " + err);
+    return c;
+  } catch (const json::exception& e) {
+    return f.error(path, std::string("has a field of the wrong type (") + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+Result<BuiltinModelConfig> parseBuiltinModelConfig(const json& root, const std::string& file) {
+  if (!root.is_object()) return makeError(ErrorKind::Model, file + ": top level must be a JSON object");
+  Fields f(root, file);
+  BuiltinModelConfig c;
+
+  NS_TRY_ASSIGN(format, f.str("format"));
+  if (format != "noisestudio-model") return f.error("format", "is '" + format + "', expected 'noisestudio-model'");
+  NS_TRY_ASSIGN(version, f.integer("format_version"));
+  if (version != 1)
+    return f.error("format_version", "is " + std::to_string(version) + "; this NoiseStudio reads version 1");
+  NS_TRY_ASSIGN(id, f.str("id"));
+  c.id = id;
+  NS_TRY_ASSIGN(predictionName, f.str("prediction"));
+  c.prediction = predictionTypeFromString(predictionName);
+  if (c.prediction == PredictionType::Invalid)
+    return f.error("prediction", "has unknown prediction type '" + predictionName +
+                                     "' (expected epsilon, v_prediction or sample)");
+  NS_TRY_ASSIGN(schedule, parseSchedule(f));
+  c.schedule = schedule;
+  NS_TRY_ASSIGN(resolution, f.integer("resolution"));
+  NS_TRY_ASSIGN(latentChannels, f.integer("latent.channels"));
+  NS_TRY_ASSIGN(latentDownscale, f.integer("latent.downscale"));
+  NS_TRY_ASSIGN(latentScale, f.num("latent.scale"));
+  if (!(latentScale > 0) || !std::isfinite(latentScale)) return f.error("latent.scale", "must be a positive number");
+  NS_TRY_ASSIGN(unetCfg, parseConfig<nn::UNetConfig>(f, "architecture.unet"));
+  NS_TRY_ASSIGN(aeCfg, parseConfig<nn::AutoencoderConfig>(f, "architecture.autoencoder"));
+  if (unetCfg.inChannels != latentChannels || aeCfg.latentChannels != latentChannels)
+    return f.error("latent.channels", "(" + std::to_string(latentChannels) +
+                                          ") disagrees with architecture.unet.in_channels / autoencoder.latent_channels");
+  if (aeCfg.downscale != latentDownscale)
+    return f.error("latent.downscale", "disagrees with architecture.autoencoder.downscale");
+  if (resolution <= 0 || latentDownscale <= 0 || resolution % latentDownscale != 0)
+    return f.error("resolution", "must be a positive multiple of latent.downscale");
+  c.resolution = resolution;
+  c.latentChannels = latentChannels;
+  c.latentDownscale = latentDownscale;
+  c.latentScale = latentScale;
+
+  // Token ids mean words: the list the model was trained with must be the one this build tokenizes with.
+  const json* vocab = f.find("vocabulary");
+  if (!vocab || !vocab->is_array()) return f.error("vocabulary", "is missing or not an array of words");
+  const auto& words = Vocabulary::words();
+  if (vocab->size() != words.size())
+    return f.error("vocabulary", "has " + std::to_string(vocab->size()) + " words, this build's vocabulary has " +
+                                     std::to_string(words.size()) + " (model trained for another version?)");
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (!(*vocab)[i].is_string() || (*vocab)[i].get<std::string>() != words[i])
+      return f.error("vocabulary", "differs from this build's vocabulary at index " + std::to_string(i) +
+                                       " (expected '" + words[i] + "')");
+  }
+  if (unetCfg.vocabSize != int(words.size()))
+    return f.error("architecture.unet.vocab_size", "does not match the vocabulary size");
+  c.unet = unetCfg;
+  c.autoencoder = aeCfg;
+
+  if (const json* files = f.find("files"); files && files->is_object()) {
+    if (files->contains("weights")) {
+      NS_TRY_ASSIGN(w, f.str("files.weights"));
+      c.weightsFile = w;
+    }
+    if (files->contains("verifier")) {
+      NS_TRY_ASSIGN(v, f.str("files.verifier"));
+      c.verifierFile = v;
+    }
+  }
+  return c;
+}
+
+Result<nn::ClassifierConfig> parseBuiltinClassifierConfig(const json& root, const std::string& file) {
+  Fields f(root, file);
+  NS_TRY_ASSIGN(clsCfg, parseConfig<nn::ClassifierConfig>(f, "architecture.classifier"));
+  if (clsCfg.numColours != int(Vocabulary::colours().size()) || clsCfg.numShapes != int(Vocabulary::shapes().size()) ||
+      clsCfg.numBackgrounds != int(Vocabulary::backgrounds().size()))
+    return f.error("architecture.classifier", "class counts do not match the vocabulary's colours/shapes/backgrounds");
+  return clsCfg;
+}
+
+}  // namespace ns
