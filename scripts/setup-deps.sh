@@ -12,6 +12,7 @@ PACKAGES=(
   libopencv-dev
   xvfb xauth                                # GUI and Vulkan tests run under xvfb-run
   desktop-file-utils appstream              # package metadata checks
+  clang libclang-rt-dev                     # libFuzzer targets (tests/fuzz, scripts/fuzz.sh); runtime is only Recommended
   dpkg-dev file lintian                     # the .deb test (tests/packaging): dpkg-shlibdeps and file for CPack, lintian
 )
 
