@@ -14,43 +14,45 @@ namespace ns::media {
 
 namespace fs = std::filesystem;
 
-Result<at::Tensor> readImage(const std::string& path, const ImageLimits& limits) {
+namespace {
+// Reads the file, probes its header against `limits` (before OpenCV allocates anything) and
+// decodes it with `flags`. Every error names the file.
+Result<cv::Mat> decodeChecked(const std::string& path, int flags, const ImageLimits& limits) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) return makeError(ErrorKind::BadInput, path + ": file not found");
+  if (!fs::is_regular_file(path, ec)) return makeError(ErrorKind::BadInput, path + ": file not found");
   if (fs::file_size(path, ec) == 0) return makeError(ErrorKind::BadInput, path + ": the file is empty");
   std::ifstream in(path, std::ios::binary);
   std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.eof() && in.fail()) return makeError(ErrorKind::Io, path + ": could not read the file");
+  auto header = probeImageBytes(bytes.data(), bytes.size(), path);
+  if (!header.ok()) return header.error();
+  if (auto ok = checkImageHeader(*header, limits, path); !ok.ok()) return ok.error();
   cv::Mat img;
   try {
-    img = cv::imdecode(bytes, cv::IMREAD_COLOR);
+    img = cv::imdecode(bytes, flags);
   } catch (const cv::Exception& e) {
     return makeError(ErrorKind::BadInput, path + ": cannot decode image (" + e.what() + ")");
   }
   if (img.empty()) return makeError(ErrorKind::BadInput, path + ": not a readable image, or truncated");
-  if (img.cols > limits.maxWidth || img.rows > limits.maxHeight)
-    return makeError(ErrorKind::BadInput, path + ": image is " + std::to_string(img.cols) + "x" +
-                                              std::to_string(img.rows) + ", larger than the limit");
+  // Formats the probe does not parse are checked after decoding (OpenCV's own header limit held).
+  if (auto ok = checkImageSize(img.cols, img.rows, limits, path); !ok.ok()) return ok.error();
+  return img;
+}
+}  // namespace
+
+Result<at::Tensor> readImage(const std::string& path, const ImageLimits& limits) {
+  auto decoded = decodeChecked(path, cv::IMREAD_COLOR, limits);
+  if (!decoded.ok()) return decoded.error();
   cv::Mat rgb;
-  cv::cvtColor(img, rgb, cv::COLOR_BGR2RGB);
+  cv::cvtColor(*decoded, rgb, cv::COLOR_BGR2RGB);
   at::Tensor t = at::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, at::kByte).clone();
   return t.permute({2, 0, 1}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
 }
 
 Result<at::Tensor> readImageRgba(const std::string& path, const ImageLimits& limits) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return makeError(ErrorKind::BadInput, path + ": file not found");
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  cv::Mat img;
-  try {
-    img = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    return makeError(ErrorKind::BadInput, path + ": cannot decode image (" + e.what() + ")");
-  }
-  if (img.empty()) return makeError(ErrorKind::BadInput, path + ": not a readable image, or truncated");
-  if (img.cols > limits.maxWidth || img.rows > limits.maxHeight)
-    return makeError(ErrorKind::BadInput, path + ": image is " + std::to_string(img.cols) + "x" +
-                                              std::to_string(img.rows) + ", larger than the limit");
+  auto decoded = decodeChecked(path, cv::IMREAD_UNCHANGED, limits);
+  if (!decoded.ok()) return decoded.error();
+  cv::Mat img = *decoded;
   if (img.depth() != CV_8U) img.convertTo(img, CV_8U, img.depth() == CV_16U ? 1.0 / 257.0 : 255.0);
   cv::Mat rgba;
   if (img.channels() == 4) cv::cvtColor(img, rgba, cv::COLOR_BGRA2RGBA);
@@ -82,11 +84,20 @@ Result<void> writeImage(const std::string& path, const at::Tensor& image) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return makeError(ErrorKind::Io, path + ": cannot open for writing");
     out.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
-    if (!out) return makeError(ErrorKind::Io, path + ": write failed (disk full?)");
+    if (!out) {
+      out.close();
+      std::error_code ignored;
+      fs::remove(tmp, ignored);  // never leave a partial file behind
+      return makeError(ErrorKind::Io, path + ": write failed (disk full?)");
+    }
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
-  if (ec) return makeError(ErrorKind::Io, path + ": cannot rename temporary file: " + ec.message());
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return makeError(ErrorKind::Io, path + ": cannot rename temporary file: " + ec.message());
+  }
   return {};
 }
 

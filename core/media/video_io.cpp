@@ -82,7 +82,7 @@ Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits) 
   return clip;
 }
 
-Result<void> writeVideo(const std::string& path, const at::Tensor& framesIn, double fps) {
+Result<void> writeVideo(const std::string& path, const at::Tensor& framesIn, double fps, const JobContext* ctx) {
   at::Tensor frames = framesIn.detach().to(at::kCPU).to(at::kFloat);
   if (frames.dim() != 4 || frames.size(1) != 3)
     return makeError(ErrorKind::Internal, path + ": writeVideo expects [F,3,H,W]");
@@ -96,25 +96,43 @@ Result<void> writeVideo(const std::string& path, const at::Tensor& framesIn, dou
   // The temp name keeps the extension: FFmpeg picks the container from it.
   const fs::path target(path);
   const fs::path tmp = target.parent_path() / (".tmp-" + target.filename().string());
+  auto dropTemp = [&tmp] {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+  };
   {
     cv::VideoWriter writer;
     try {
       writer.open(tmp.string(), cv::CAP_FFMPEG, fourcc, fps > 0 ? fps : 24.0, cv::Size(w, h));
     } catch (const cv::Exception& e) {
+      dropTemp();
       return makeError(ErrorKind::Io, path + ": cannot open video writer (" + e.what() + ")");
     }
-    if (!writer.isOpened()) return makeError(ErrorKind::Io, path + ": cannot open a video writer for this format");
+    if (!writer.isOpened()) {
+      dropTemp();
+      return makeError(ErrorKind::Io, path + ": cannot open a video writer for this format");
+    }
     at::Tensor u8 = frames.add(1.0).mul(127.5).round().clamp(0, 255).to(at::kByte).permute({0, 2, 3, 1}).contiguous();
-    for (int64_t i = 0; i < u8.size(0); ++i) {
+    const int total = int(u8.size(0));
+    for (int i = 0; i < total; ++i) {
+      if (ctx && !ctx->report(i, total, "export")) {
+        writer.release();
+        dropTemp();
+        return makeError(ErrorKind::Cancelled, path + ": export cancelled; nothing was written");
+      }
       cv::Mat rgb(h, w, CV_8UC3, u8[i].data_ptr());
       cv::Mat bgr;
       cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
       writer.write(bgr);
     }
+    if (ctx) ctx->report(total, total, "export");
   }
   std::error_code ec;
   fs::rename(tmp, target, ec);
-  if (ec) return makeError(ErrorKind::Io, path + ": cannot move the finished video into place: " + ec.message());
+  if (ec) {
+    dropTemp();
+    return makeError(ErrorKind::Io, path + ": cannot move the finished video into place: " + ec.message());
+  }
   return {};
 }
 

@@ -45,16 +45,28 @@ void syncFolder(const std::string& path) {
 }
 
 // Keeps the current file as .bak without ever removing `path`: a hard link shares the old
-// inode, which the rename then detaches from `path`. Filesystems without links get a copy.
+// inode, which the rename then detaches from `path`. Filesystems without links get a copy. The
+// link (or copy) is made under a temp name and renamed over the old .bak, so a crash at any point
+// leaves a whole backup (the previous or the new one), never none or half of one.
 Result<void> keepBackup(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};  // nothing to back up yet
   const std::string bak = backupPath(path);
-  ::unlink(bak.c_str());
-  if (::link(path.c_str(), bak.c_str()) == 0) return {};
-  std::error_code ec;
-  std::filesystem::copy_file(path, bak, std::filesystem::copy_options::overwrite_existing, ec);
-  if (ec) return makeError(ErrorKind::Io, bak + ": could not keep a backup (" + ec.message() + ")");
+  const std::string bakTmp = atomicTempPath(bak);
+  ::unlink(bakTmp.c_str());  // a leftover of an interrupted save
+  if (::link(path.c_str(), bakTmp.c_str()) != 0) {
+    std::error_code ec;
+    std::filesystem::copy_file(path, bakTmp, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) {
+      ::unlink(bakTmp.c_str());
+      return makeError(ErrorKind::Io, bak + ": could not keep a backup (" + ec.message() + ")");
+    }
+  }
+  if (::rename(bakTmp.c_str(), bak.c_str()) != 0) {
+    Error e = ioError(bak, "could not keep a backup");
+    ::unlink(bakTmp.c_str());
+    return e;
+  }
   return {};
 }
 

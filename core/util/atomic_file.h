@@ -2,10 +2,12 @@
 // Atomic file writes for documents and small sidecar files (projects, model.json, settings).
 //
 // writeFileAtomic(path, bytes): writes `path.tmp`, fsyncs it, optionally keeps the current file as
-// `path.bak` (a hard link, or a copy where links are not possible), renames the temp file over
-// `path` and fsyncs the folder. At every moment `path` holds either the complete old or the
-// complete new contents; a crash at any point leaves at worst a stray `path.tmp` that readers
-// ignore and the next save replaces.
+// `path.bak` (a hard link, or a copy where links are not possible, made as `path.bak.tmp` and
+// renamed over the old backup), renames the temp file over `path` and fsyncs the folder. At every
+// moment `path` holds either the complete old or the complete new contents, and `path.bak` (once
+// it exists) a complete earlier version; a crash at any point leaves at worst a stray `path.tmp`
+// / `path.bak.tmp` that readers ignore and the next save replaces (tests/core/plan/
+// tst_crash_safe_save.cpp kills saves at random points to check this).
 //
 // Thread safety: plain functions with no shared state; two writers of the same path at once
 // race on `path.tmp` (callers serialise saves of one document).

@@ -25,10 +25,10 @@ JobFn readVideoJob(const QString& path, int maxFrames) {
 
 JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps) {
   const std::string p = path.toStdString();
-  return [frames = std::move(frames), p, fps](ModelBundle&, JobContext&) -> Result<JobOutput> {
+  return [frames = std::move(frames), p, fps](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
     if (frames.kind != FrameKind::Image || frames.empty())
       return makeError(ErrorKind::BadInput, "nothing to export: render the project first");
-    if (auto r = media::writeVideo(p, framesToImages(frames), fps); !r) return r.error();
+    if (auto r = media::writeVideo(p, framesToImages(frames), fps, &ctx); !r) return r.error();
     JobOutput out;
     out.summary = "exported " + p;
     return out;

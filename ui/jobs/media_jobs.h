@@ -10,7 +10,8 @@ namespace ns::ui {
 
 // Reads a video (at most maxFrames) -> one Image FrameBuffer; metrics["fps"] = the clip's rate.
 JobFn readVideoJob(const QString& path, int maxFrames = 240);
-// Writes Image frames as an MP4 (or whatever the extension says) at `fps`.
+// Writes Image frames as an MP4 (or whatever the extension says) at `fps`. Cancelling it leaves
+// no file behind (writeVideo writes a temp file and renames it only when complete).
 JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps);
 
 }  // namespace ns::ui
