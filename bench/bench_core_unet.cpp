@@ -7,6 +7,7 @@
 // would overstate them. Run: build-*/bench/bench_core_unet [--benchmark_filter=...].
 #include <ATen/CPUGeneratorImpl.h>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <benchmark/benchmark.h>
 #include <c10/core/InferenceMode.h>
@@ -162,6 +163,32 @@ void BM_DdimStepCfg(benchmark::State& state) {
   setFlops(state, 2.0 * unetFlops(cfg, 16, 16, 16));
 }
 BENCHMARK(BM_DdimStepCfg)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Baseline for BM_DdimStepCfg: the same step written as plain eager LibTorch on the same weights
+// (same seed, same config) — one batch-2 forward of the module, guidance and the DDIM (η = 0)
+// update inline, no Denoiser/sampler layers. scripts/bench.sh prints DdimStepCfg / this.
+void BM_EagerCfgStepBaseline(benchmark::State& state) {
+  c10::InferenceMode guard;
+  torch::manual_seed(0);
+  const auto cfg = unetConfig();
+  ns::nn::BuiltinUNet net(cfg);
+  net->eval();
+  ns::DenoiserInfo info;
+  auto sched = ns::NoiseSchedule::fromConfig(info.schedule);
+  auto x = randn({1, 4, 16, 16}, 4);
+  const auto tokens = torch::cat({torch::zeros({1, 16}, torch::kLong), torch::full({1, 16}, 3, torch::kLong)});
+  const auto t = torch::full({2}, 501, torch::kLong);
+  const double a = sched->alphaBar(501), aPrev = sched->alphaBar(-1);
+  for (auto _ : state) {
+    auto eps2 = net->forward(torch::cat({x, x}), t, tokens);
+    auto eps = eps2[0] + 7.5 * (eps2[1] - eps2[0]);
+    auto x0 = (x[0] - std::sqrt(1 - a) * eps) / std::sqrt(a);
+    auto next = std::sqrt(aPrev) * x0 + std::sqrt(1 - aPrev) * eps;
+    benchmark::DoNotOptimize(next.data_ptr<float>());
+  }
+  setFlops(state, 2.0 * unetFlops(cfg, 16, 16, 16));
+}
+BENCHMARK(BM_EagerCfgStepBaseline)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_AutoencoderDecode(benchmark::State& state) {
   c10::InferenceMode guard;
