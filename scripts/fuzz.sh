@@ -4,7 +4,7 @@
 # so the repository is not modified. Fails if any target crashes; the crashing input is kept
 # under the scratch folder (printed) — fix the loader, add a regression test and the input to
 # the corpus.
-# Usage: scripts/fuzz.sh [--seconds N] [--jobs J] [target...]
+# Usage: scripts/fuzz.sh [--seconds N] [--jobs J] [target...]   (NS_FUZZ_KEEP=1 keeps the scratch folder)
 #   targets: safetensors project model_json noise_file clip_tokenizer (default: all)
 #   --jobs J runs J targets at a time (default 1; each target uses one core).
 set -euo pipefail
@@ -65,5 +65,8 @@ for t in "${targets[@]}"; do
   fi
 done
 for p in "${pids[@]}"; do wait "$p" || status=1; done
-[ $status -eq 0 ] && echo "fuzz.sh: all targets ran ${SECONDS_EACH}s without a crash"
+if [ $status -eq 0 ]; then
+  echo "fuzz.sh: all targets ran ${SECONDS_EACH}s without a crash"
+  [ -z "${NS_FUZZ_KEEP:-}" ] && rm -rf "$WORK"  # NS_FUZZ_KEEP=1 keeps the grown corpora and logs
+fi
 exit $status
