@@ -9,6 +9,7 @@
 #include "core/engine/engine.h"
 #include "core/engine/engine_common.h"
 #include "core/engine/frame_convert.h"
+#include "core/engine/memory_budget.h"
 
 namespace ns {
 
@@ -19,6 +20,15 @@ Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, Jo
   if (req.cfg < 0 || req.cfg > 50) return makeError(ErrorKind::BadInput, "guidance (cfg) must be between 0 and 50");
   auto latent = engine::latentSizeFor(model, req.size);
   if (!latent.ok()) return latent.error();
+  {
+    // All frames go through the network in one batch, doubled for guidance: refuse before
+    // allocating anything when that cannot fit.
+    MemoryRequest mem;
+    mem.batch = req.cfg != 1.0 ? 2 : 1;
+    mem.frames = req.frames;
+    mem.height = mem.width = int64_t(*latent) * model.codec->downscale();
+    if (auto fits = checkMemoryBudget("generate", mem, model.device); !fits.ok()) return fits.error();
+  }
   return engine::guarded("generate", [&]() -> Result<FramesResult> {
     c10::InferenceMode guard;
     const DenoiserInfo& info = model.denoiser->info();

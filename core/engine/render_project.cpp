@@ -9,6 +9,7 @@
 #include "core/diffusion/structured_init.h"
 #include "core/engine/engine_common.h"
 #include "core/engine/frame_convert.h"
+#include "core/engine/memory_budget.h"
 #include "core/noise/free_noise.h"
 #include "core/noise/noise_ops.h"
 #include "core/noise/noise_warper.h"
@@ -75,6 +76,15 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
   const int steps = req.stepsOverride > 0 ? req.stepsOverride : p.render.steps;
   if (!(ratio > 0 && ratio <= 1)) return makeError(ErrorKind::BadInput, "noise ratio α must be in (0, 1]");
   if (steps < 1 || steps > 1000) return makeError(ErrorKind::BadInput, "steps must be between 1 and 1000");
+  {
+    // Every frame is denoised in one batch (doubled for guidance): refuse before allocating.
+    MemoryRequest mem;
+    mem.batch = p.render.cfg != 1.0 ? 2 : 1;
+    mem.frames = p.frames;
+    mem.height = p.height;
+    mem.width = p.width;
+    if (auto fits = checkMemoryBudget("render", mem, model.device); !fits.ok()) return fits.error();
+  }
   return engine::guarded("render", [&]() -> Result<RenderProjectResult> {
     c10::InferenceMode guard;
     RenderProjectResult out;
