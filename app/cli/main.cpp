@@ -3,6 +3,9 @@
 
 #include "app/cli/commands.h"
 #include "core/util/log.h"
+#ifndef NS_CLI_CORE_ONLY
+#include "core/media/image_header.h"
+#endif
 
 int main(int argc, char** argv) {
   using namespace ns::cli;
@@ -14,6 +17,15 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbose, "Log details and show progress on stderr");
   app.add_option("--model", g.model, "Model pack folder (default: the built-in model)");
   app.add_option("--device", g.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+#ifndef NS_CLI_CORE_ONLY
+  // Images whose header claims more than this are refused before decoding (default 16384 a side,
+  // 100 MPixel; also NS_MAX_IMAGE_SIDE / NS_MAX_IMAGE_PIXELS in the environment).
+  int64_t maxImageSide = 0, maxImagePixels = 0;
+  app.add_option("--max-image-side", maxImageSide, "Largest image width or height accepted (default 16384)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-image-pixels", maxImagePixels, "Largest image area accepted, in pixels (default 100000000)")
+      ->check(CLI::PositiveNumber);
+#endif
 
   CommandTable table;
   addInfoCommand(app, g, table);
@@ -34,6 +46,9 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
   ns::initLogging("noisestudio-cli", g.verbose);
+#ifndef NS_CLI_CORE_ONLY
+  ns::media::setDefaultImageLimits(maxImageSide, maxImagePixels);
+#endif
   installInterruptHandler();
   for (auto& [sub, run] : table.commands) {
     if (sub->parsed()) return run();
