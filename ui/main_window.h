@@ -172,6 +172,7 @@ class MainWindow : public QMainWindow {
   FrameBuffer m_source;  // the dropped photo / video (Image)
   FrameBuffer m_result;  // the last render
   QString m_sourcePath;
+  QString m_pendingVideoPath;  // a video being decoded; becomes m_sourcePath when it arrives
   quint64 m_dragSerial = 0;
   RequestId m_activeJob = 0;
   RequestId m_videoRequest = 0;

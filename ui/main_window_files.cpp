@@ -12,6 +12,9 @@
 #include <QStatusBar>
 #include <QUndoStack>
 
+#include <algorithm>
+
+#include "core/media/image_header.h"
 #include "ui/canvas/canvas_scene.h"
 #include "ui/docks/inversion_dock.h"
 #include "ui/docks/model_dock.h"
@@ -183,6 +186,21 @@ void MainWindow::dropEvent(QDropEvent* e) {
 }
 
 bool MainWindow::loadImageSource(const QString& path) {
+  // Look at the header first (core/media/image_header.h): empty, truncated and absurdly large
+  // files are refused with the same words as the CLI, before Qt allocates the picture. Nothing
+  // changes (source, document) unless the whole image reads.
+  const std::string file = QDir::toNativeSeparators(path).toStdString();
+  const media::ImageLimits limits = media::defaultImageLimits();
+  auto header = media::probeImageFile(file);
+  if (header.ok()) {
+    if (auto fits = media::checkImageHeader(*header, limits, file); !fits.ok()) header = fits.error();
+  }
+  if (!header.ok()) {
+    showError(QString::fromStdString(header.error().message));
+    return false;
+  }
+  // Qt's own allocation cap (256 MB by default) follows our pixel limit (4 bytes a pixel, in MB).
+  QImageReader::setAllocationLimit(int(std::min<int64_t>((limits.maxPixels * 4 >> 20) + 1, 1 << 30)));
   QImageReader reader(path);
   reader.setAutoTransform(true);  // honour EXIF orientation
   const QImage image = reader.read();
@@ -202,7 +220,9 @@ bool MainWindow::loadImageSource(const QString& path) {
 }
 
 bool MainWindow::loadVideoSource(const QString& path) {
-  m_sourcePath = QFileInfo(path).absoluteFilePath();
+  // The source changes only when the decoded clip arrives (onJobResult); a corrupt video fails
+  // into the banner and leaves the current source as it was.
+  m_pendingVideoPath = QFileInfo(path).absoluteFilePath();
   // The decoded clip arrives with this request id (see onJobResult).
   m_videoRequest = m_jobs->submit(JobKind::Custom, readVideoJob(path), ModelNeed::None);
   statusBar()->showMessage(tr("Reading %1…").arg(path));

@@ -97,6 +97,7 @@ void MainWindow::onJobResult(RequestId id, JobKind kind, const JobOutput& out) {
   if (!out.summary.empty()) statusBar()->showMessage(QString::fromStdString(out.summary), 5000);
   if (id == m_videoRequest && !out.frames.empty()) {
     m_source = out.frames.front();
+    m_sourcePath = m_pendingVideoPath;
     m_inversion->setSource(m_sourcePath, frameToImage(m_source, 0));
     m_preview->setSecondaryFrames(m_source);
     if (m_result.empty()) m_scene->setBackgroundImage(frameToImage(m_source, 0));
