@@ -9,7 +9,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
-#include "app/cli/project_inputs.h"
+#include "core/media/project_inputs.h"
 #include "core/engine/noise_verbs.h"
 #include "core/media/image_io.h"
 #include "core/media/optical_flow.h"
@@ -64,7 +64,7 @@ void addWarp(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     if (std::filesystem::path(*input).extension() == ".nsproj") {
       auto project = Project::open(*input);
       if (!project.ok()) return reportError(g, project.error());
-      auto inputs = loadProjectInputs(*project);
+      auto inputs = media::loadProjectInputs(*project);
       if (!inputs.ok()) return reportError(g, inputs.error());
       req->flowMethod = "sketch-exact";
       fps = project->fps;

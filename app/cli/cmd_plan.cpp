@@ -13,7 +13,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
-#include "app/cli/project_inputs.h"
+#include "core/media/project_inputs.h"
 #include "core/engine/frame_convert.h"
 #include "core/engine/render_project.h"
 #include "core/media/image_io.h"
@@ -39,7 +39,7 @@ Result<Project> openProject(const std::string& path) {
 }
 
 Result<Sketch> sketchOf(const Project& p) {
-  auto inputs = loadProjectInputs(p);
+  auto inputs = media::loadProjectInputs(p);
   if (!inputs.ok()) return inputs.error();
   return renderProjectSketch(p, *inputs);
 }
@@ -50,7 +50,7 @@ struct Rendered {
 };
 
 Result<Rendered> renderOne(ModelBundle& model, const Project& p, double ratio, int steps) {
-  auto inputs = loadProjectInputs(p);
+  auto inputs = media::loadProjectInputs(p);
   if (!inputs.ok()) return inputs.error();
   RenderProjectRequest req;
   req.project = p;

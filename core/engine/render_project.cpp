@@ -76,11 +76,14 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
   const int steps = req.stepsOverride > 0 ? req.stepsOverride : p.render.steps;
   if (!(ratio > 0 && ratio <= 1)) return makeError(ErrorKind::BadInput, "noise ratio α must be in (0, 1]");
   if (steps < 1 || steps > 1000) return makeError(ErrorKind::BadInput, "steps must be between 1 and 1000");
+  if (req.onlyFrame >= p.frames)
+    return makeError(ErrorKind::BadInput, "frame " + std::to_string(req.onlyFrame) + " is outside the project's " +
+                                              std::to_string(p.frames) + " frames");
   {
     // Every frame is denoised in one batch (doubled for guidance): refuse before allocating.
     MemoryRequest mem;
     mem.batch = p.render.cfg != 1.0 ? 2 : 1;
-    mem.frames = p.frames;
+    mem.frames = req.onlyFrame >= 0 ? 1 : p.frames;
     mem.height = p.height;
     mem.width = p.width;
     if (auto fits = checkMemoryBudget("render", mem, model.device); !fits.ok()) return fits.error();
@@ -100,6 +103,10 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
     const int h = p.height / down, w = p.width / down;
     auto noise = projectNoise(p, *sketch, info.channels, h, w, out.notes);
     if (!noise.ok()) return noise.error();
+    if (req.onlyFrame >= 0) {  // warped noise depends on the frames before: slice after making it
+      sketch->frames = sketch->frames.narrow(0, req.onlyFrame, 1);
+      *noise = noise->narrow(0, req.onlyFrame, 1);
+    }
     at::Tensor z0 = model.codec->encode(sketch->frames.to(at::Device(model.device)));
 
     StructuredInitOptions opt;

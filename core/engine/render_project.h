@@ -20,6 +20,8 @@ struct RenderProjectRequest {
   SketchInputs inputs;        // background image/video and sprite tensors the caller loaded (media)
   double ratioOverride = -1;  // α in (0,1]; < 0 uses project.render.noiseRatio; 1 = pure noise (plain generation)
   int stepsOverride = 0;      // 0 uses project.render.steps
+  int onlyFrame = -1;         // >= 0: denoise that frame alone (live preview); sketch and noise still
+                              // follow the whole clip, so the frame is the one the full render makes
 };
 
 struct RenderProjectResult {

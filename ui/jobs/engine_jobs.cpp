@@ -7,6 +7,8 @@
 #include "core/engine/engine.h"
 #include "core/engine/engine_common.h"
 #include "core/engine/frame_convert.h"
+#include "core/engine/render_project.h"
+#include "core/media/project_inputs.h"
 #include "core/noise/noise_stats.h"
 
 namespace ns::ui {
@@ -38,49 +40,55 @@ void addStats(JobOutput& out, const at::Tensor& noise) {
 }  // namespace
 
 JobFn renderJob(const Project& snapshot, int stepsOverride, int onlyFrame) {
-  GenerateRequest req;
-  req.prompt = fullPrompt(snapshot);
-  req.negativePrompt = snapshot.negativePrompt;
-  req.seed = snapshot.seed + uint64_t(std::max(0, onlyFrame));
-  req.steps = stepsOverride > 0 ? stepsOverride : snapshot.render.steps;
-  req.cfg = snapshot.render.cfg;
-  req.size = snapshot.width == snapshot.height ? snapshot.width : 0;
-  req.frames = onlyFrame >= 0 ? 1 : snapshot.frames;
-  return [req](ModelBundle& model, JobContext& ctx) -> Result<JobOutput> {
-    auto r = generate(model, req, ctx);
+  RenderProjectRequest req;
+  req.project = snapshot;
+  req.stepsOverride = stepsOverride;
+  req.onlyFrame = onlyFrame;
+  return [req](ModelBundle& model, JobContext& ctx) mutable -> Result<JobOutput> {
+    // The plan's files (background image/video, cut-out sources) are read here, on the model
+    // thread: decoding and GrabCut take a while and must not block the window.
+    auto inputs = media::loadProjectInputs(req.project);
+    if (!inputs) return inputs.error();
+    req.inputs = std::move(*inputs);
+    auto r = renderProject(model, req, ctx);
     if (!r) return r.error();
     JobOutput out;
     out.frames.push_back(std::move(r->frames));
-    out.summary = "rendered \"" + req.prompt + "\"";
+    out.frames.push_back(std::move(r->sketch));  // what the plan looked like: the A/B reference
+    out.summary = "rendered \"" + fullPrompt(req.project) + "\"";
     if (!r->notes.empty()) out.summary += " (" + joinNotes(r->notes) + ")";
     return out;
   };
 }
 
 JobFn noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<InversionCache> cache) {
-  const NoiseKind kind = snapshot.noise.kind;
-  const uint64_t seed = snapshot.seed + uint64_t(std::max(0, frame));
-  const int pixels = snapshot.width == snapshot.height ? snapshot.width : 0;
-  return [=](ModelBundle& model, JobContext&) -> Result<JobOutput> {
+  return [snapshot, frame, cache](ModelBundle& model, JobContext&) -> Result<JobOutput> {
     c10::InferenceMode guard;
+    const NoiseKind kind = snapshot.noise.kind;
+    const int64_t k = std::max(0, frame);
     at::Tensor noise;
     if (kind == NoiseKind::Inverted) {
       if (!cache || !cache->noise) return makeError(ErrorKind::BadInput, "no inverted noise yet: drop a photo and press Invert");
       const at::Tensor xT = cache->noise->xT;
-      noise = xT.select(0, std::min<int64_t>(std::max(0, frame), xT.size(0) - 1)).unsqueeze(0).cpu();
-    } else if (kind == NoiseKind::Random) {
-      auto latent = engine::latentSizeFor(model, pixels);
-      if (!latent) return latent.error();
-      const int c = model.denoiser->info().channels;
-      noise = engine::seededNoise({1, c, *latent, *latent}, seed, "cpu");
+      noise = xT.select(0, std::min<int64_t>(k, xT.size(0) - 1)).unsqueeze(0).cpu();
     } else {
-      return makeError(ErrorKind::BadInput, "the inspector shows random and inverted noise; warped and FreeNoise "
-                                            "noise need the engine's warp verb, which this build does not have yet");
+      // Random, warped and FreeNoise noise exactly as renderProject makes it: warped noise follows
+      // the sketch's flow, so the sketch is rendered first.
+      auto inputs = media::loadProjectInputs(snapshot);
+      if (!inputs) return inputs.error();
+      auto sketch = renderProjectSketch(snapshot, *inputs);
+      if (!sketch) return sketch.error();
+      const int down = model.codec->downscale();
+      std::vector<std::string> notes;
+      auto all = projectNoise(snapshot, *sketch, model.denoiser->info().channels, snapshot.height / down,
+                              snapshot.width / down, notes);
+      if (!all) return all.error();
+      noise = all->select(0, std::min<int64_t>(k, all->size(0) - 1)).unsqueeze(0).cpu();
     }
     JobOutput out;
     addStats(out, noise);
     out.frames.push_back(tensorToFrames(noise, FrameKind::Noise));
-    out.summary = "noise " + noiseKindName(kind);
+    out.summary = "noise " + noiseKindName(kind) + ", frame " + std::to_string(k + 1);
     return out;
   };
 }

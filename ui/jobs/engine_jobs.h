@@ -4,8 +4,8 @@
 // calls the engine (core/engine/engine.h). This file's .cpp is the only ui/ code that touches
 // tensors, and only inside those functions, i.e. on the model thread.
 //
-// Wired verbs: generate (Render, live preview), invert, edit, and the noise inspector (seeded
-// noise / inverted x_T + NoiseStats). Verbs the engine does not have yet are not offered.
+// Wired verbs: renderProject (Render, live preview: sketch + structured init), invert, edit, and
+// the noise inspector (the project's random / warped / FreeNoise noise or inverted x_T + NoiseStats).
 
 #include <memory>
 #include <string>
@@ -21,14 +21,15 @@ namespace ns::ui {
 struct InversionCache;
 std::shared_ptr<InversionCache> makeInversionCache();
 
-// Full render of the project: every frame with the project's prompt (fullPrompt), seed (frame i
-// uses seed + i), steps and guidance. `stepsOverride` > 0 replaces the steps (live preview), and
-// `onlyFrame` >= 0 renders that frame alone.
+// Full render of the project (renderProject: the video sketch of its layout and trajectories,
+// noise by its recipe, structured init at its noise ratio α, its prompt, seed, steps, guidance).
+// frames[0] is the result, frames[1] the sketch. `stepsOverride` > 0 replaces the steps (live
+// preview), and `onlyFrame` >= 0 denoises that frame alone.
 JobFn renderJob(const Project& snapshot, int stepsOverride = 0, int onlyFrame = -1);
 
 // The noise field the project starts from (the current frame) as Noise frames, with "mean",
 // "std", "lag1" (mean of horizontal and vertical lag-1 autocorrelation) in metrics.
-// Random: seeded noise at the model's latent size; Inverted: the cached x_T.
+// Random / Warped / FreeNoise: what renderProject starts from; Inverted: the cached x_T.
 JobFn noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<InversionCache> cache);
 
 // Inverts `source` (Image frames) with the project's prompt and inversion settings; stores the

@@ -77,6 +77,18 @@ void TstRenderProject::rendersShapeAndIsDeterministic() {
   QVERIFY(b.ok());
   const double diff = (a->framesTensor - b->framesTensor).abs().max().item<double>();
   QVERIFY2(diff == 0.0, "same project -> same pixels; max diff " + std::to_string(diff));
+  // The live preview renders one frame alone: it must be that frame of the full render (same
+  // warped noise and sketch), up to batch-size rounding.
+  req.onlyFrame = 4;
+  auto one = ns::renderProject(*model, req, ctx);
+  QVERIFY2(one.ok(), one.ok() ? "" : one.error().message);
+  QCOMPARE(one->framesTensor.size(0), int64_t(1));
+  const double d4 = (one->framesTensor[0] - a->framesTensor[4]).abs().max().item<double>();
+  const double d3 = (one->framesTensor[0] - a->framesTensor[3]).abs().mean().item<double>();
+  QVERIFY2(d4 < 1e-3 && d3 > 1e-3, "frame 4 alone vs full render: max diff " + std::to_string(d4) +
+                                       " (vs frame 3 mean diff " + std::to_string(d3) + ")");
+  req.onlyFrame = 6;
+  QVERIFY(!ns::renderProject(*model, req, ctx).ok());
 }
 
 void TstRenderProject::smallRatioStaysNearSketch() {

@@ -1,4 +1,4 @@
-#include "app/cli/project_inputs.h"
+#include "core/media/project_inputs.h"
 
 #include <ATen/ATen.h>
 
@@ -10,7 +10,7 @@
 #include "core/plan/scene_background.h"
 #include "core/plan/scene_canvas.h"
 
-namespace ns::cli {
+namespace ns::media {
 
 namespace {
 
@@ -96,4 +96,4 @@ Result<SketchInputs> loadProjectInputs(const Project& project) {
   return in;
 }
 
-}  // namespace ns::cli
+}  // namespace ns::media

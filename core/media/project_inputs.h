@@ -10,8 +10,8 @@
 #include "core/plan/sketch_renderer.h"
 #include "core/util/result.h"
 
-namespace ns::cli {
+namespace ns::media {
 
 Result<SketchInputs> loadProjectInputs(const Project& project);
 
-}  // namespace ns::cli
+}  // namespace ns::media
