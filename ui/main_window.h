@@ -176,6 +176,7 @@ class MainWindow : public QMainWindow {
   quint64 m_dragSerial = 0;
   RequestId m_activeJob = 0;
   RequestId m_videoRequest = 0;
+  RequestId m_modelRequest = 0;  // the latest model load: its failure goes to the model dock too
   std::shared_ptr<InversionCache> m_inversionCache;  // opaque: only model-thread jobs look inside
   bool m_live = false;
   bool m_inverted = false;

@@ -22,6 +22,7 @@ namespace ns::ui {
 void MainWindow::connectJobs() {
   m_inversionCache = makeInversionCache();
   m_model->setCudaAvailable(m_options.cudaAvailable);
+  m_model->setInstalledPacks(findInstalledModelPacks(userModelFolder()));
   m_inversion->setEngineSupport(true, {});
   connect(m_model, &ModelDock::loadRequested, this, &MainWindow::loadModel);
   connect(m_noise, &NoiseDock::inspectRequested, this, &MainWindow::inspectNoise);
@@ -41,7 +42,10 @@ void MainWindow::connectJobs() {
     m_progress->end();
   });
   connect(m_jobs, &JobController::resultReady, this, &MainWindow::onJobResult);
-  connect(m_jobs, &JobController::failed, this, [this](RequestId, const QString& message) { showError(message); });
+  connect(m_jobs, &JobController::failed, this, [this](RequestId id, const QString& message) {
+    if (id == m_modelRequest) m_model->setStatus(tr("Not loaded: %1").arg(message));
+    showError(message);
+  });
   connect(m_jobs, &JobController::cancelled, this, [this](RequestId) { statusBar()->showMessage(tr("Cancelled"), 3000); });
   connect(m_jobs, &JobController::modelLoadedChanged, this, [this](RequestId, const QString& what) {
     m_model->setStatus(tr("Loaded: %1").arg(what));
@@ -50,12 +54,8 @@ void MainWindow::connectJobs() {
 }
 
 void MainWindow::loadModel(const ModelChoice& choice) {
-  if (choice.source == ModelSource::Builtin && !canLoadBuiltinModel()) {
-    m_model->setStatus(tr("This build has no built-in model loader yet."));
-    return;
-  }
   m_model->setStatus(tr("Loading…"));
-  m_jobs->loadModel(modelLoader(choice));
+  m_modelRequest = m_jobs->loadModel(modelLoader(choice));
 }
 
 void MainWindow::render() { m_jobs->submit(JobKind::Render, renderJob(m_doc->project())); }

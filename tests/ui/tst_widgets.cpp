@@ -2,6 +2,7 @@
 // field names), noise inspector text, ETA text, drop classification, recovery store, PNG export.
 #include "tests/support/ns_test.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QLineEdit>
@@ -9,11 +10,15 @@
 #include <QTemporaryDir>
 #include <QToolButton>
 
+#include "core/model/builtin_model.h"
+#include "core/model/model_bundle.h"
+#include "ui/docks/model_dock.h"
 #include "ui/docks/noise_dock.h"
 #include "ui/docks/properties_dock.h"
 #include "ui/files/drop_classifier.h"
 #include "ui/files/recovery_store.h"
 #include "ui/frame_convert.h"
+#include "ui/jobs/model_loader.h"
 #include "ui/widgets/job_progress_bar.h"
 #include "ui/widgets/timeline_ruler.h"
 #include "ui/widgets/timeline_widget.h"
@@ -30,6 +35,7 @@ class TstWidgets : public QObject {
   void dropKinds();
   void recoveryStoreRoundTrip();
   void pngSequenceExport();
+  void modelDockOffersInstalledPacks();
 };
 
 void TstWidgets::timelineScrubsAndPlays() {
@@ -169,8 +175,54 @@ void TstWidgets::pngSequenceExport() {
   QVERIFY(!exportPngSequence(noise, tmp.path(), "n").ok());
 }
 
+void TstWidgets::modelDockOffersInstalledPacks() {
+  // A model folder with a pack in the built-in format (a copy of the shipped model), a pack whose
+  // model.json is broken, and a folder that is not a pack.
+  QTemporaryDir tmp;
+  QDir root(tmp.path());
+  root.mkpath("models/b_shapes_copy");
+  root.mkpath("models/a_broken");
+  root.mkpath("models/not_a_pack");
+  const QString builtin = QString::fromStdString(ns::findBuiltinModelDir());
+  QVERIFY2(!builtin.isEmpty(), "the shipped built-in model is needed");
+  for (const char* f : {"model.json", "weights.safetensors", "verifier.safetensors"})
+    QVERIFY(QFile::copy(builtin + "/" + f, root.filePath(QString("models/b_shapes_copy/") + f)));
+  {
+    QFile broken(root.filePath("models/a_broken/model.json"));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("{\"format\": \"noisestudio-pack\", ");
+  }
+  qputenv("NS_MODEL_DIR", root.filePath("models").toUtf8());
+  QCOMPARE(userModelFolder(), root.filePath("models"));
+  const QStringList packs = findInstalledModelPacks(userModelFolder());
+  QCOMPARE(packs, (QStringList{root.filePath("models/a_broken"), root.filePath("models/b_shapes_copy")}));
+  qunsetenv("NS_MODEL_DIR");
+
+  ModelDock dock;
+  dock.setInstalledPacks(packs);
+  QCOMPARE(dock.installedPacks()->count(), 3);  // the prompt row + two packs
+  QCOMPARE(dock.installedPacks()->itemText(2), QString("b_shapes_copy"));
+  ModelChoice c;
+  c.source = ModelSource::Pack;
+  dock.setChoice(c);
+  QVERIFY(dock.installedPacks()->isEnabled());
+  emit dock.installedPacks()->activated(2);
+  QCOMPARE(dock.choice().source, ModelSource::Pack);
+  QCOMPARE(dock.choice().packDir, root.filePath("models/b_shapes_copy"));
+
+  // The loader: the built-in-format folder loads as the built-in model; the broken pack fails
+  // with a message that names its model.json.
+  auto good = modelLoader(dock.choice())();
+  QVERIFY2(good.ok(), good.ok() ? "" : good.error().message.c_str());
+  QVERIFY(good->valid());
+  c.packDir = root.filePath("models/a_broken");
+  auto bad = modelLoader(c)();
+  QVERIFY(!bad.ok());
+  QVERIFY2(bad.error().message.find("model.json") != std::string::npos, bad.error().message.c_str());
+}
+
 NS_REGISTER_TEST(TstWidgets, timelineScrubsAndPlays, propertiesDockReportsFields, noiseInspectorShowsStats, etaText,
-                 dropKinds, recoveryStoreRoundTrip, pngSequenceExport)
+                 dropKinds, recoveryStoreRoundTrip, pngSequenceExport, modelDockOffersInstalledPacks)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_widgets.moc"
 #endif

@@ -2,6 +2,7 @@
 
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -19,6 +20,8 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
   m_builtin = new QRadioButton(tr("Built-in shapes model"), body);
   m_pack = new QRadioButton(tr("Model pack folder"), body);
   m_builtin->setChecked(true);
+  m_installed = new QComboBox(body);
+  m_installed->setToolTip(tr("Model packs in your model folder"));
   m_packDir = new QLineEdit(body);
   m_packDir->setPlaceholderText(tr("folder with model.json"));
   m_browse = new QPushButton(tr("…"), body);
@@ -33,6 +36,7 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
   m_status->setWordWrap(true);
   column->addWidget(m_builtin);
   column->addWidget(m_pack);
+  column->addWidget(m_installed);
   column->addLayout(packRow);
   auto* form = new QFormLayout;
   form->addRow(tr("Device"), m_device);
@@ -44,6 +48,7 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
 
   auto sync = [this] {
     m_packDir->setEnabled(m_pack->isChecked());
+    m_installed->setEnabled(m_pack->isChecked() && m_installed->count() > 1);
     m_browse->setEnabled(m_pack->isChecked());
   };
   connect(m_pack, &QRadioButton::toggled, this, sync);
@@ -52,6 +57,11 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Model pack folder"), m_packDir->text());
     if (!dir.isEmpty()) m_packDir->setText(dir);
   });
+  connect(m_installed, QOverload<int>::of(&QComboBox::activated), this, [this](int i) {
+    const QString dir = m_installed->itemData(i).toString();
+    if (!dir.isEmpty()) m_packDir->setText(dir);
+  });
+  setInstalledPacks({});
   connect(m_load, &QPushButton::clicked, this, [this] { emit loadRequested(choice()); });
 }
 
@@ -59,6 +69,13 @@ void ModelDock::setCudaAvailable(bool available) {
   const int i = m_device->findData(QStringLiteral("cuda"));
   if (available && i < 0) m_device->addItem(tr("CUDA"), QStringLiteral("cuda"));
   if (!available && i >= 0) m_device->removeItem(i);
+}
+
+void ModelDock::setInstalledPacks(const QStringList& packDirs) {
+  m_installed->clear();
+  m_installed->addItem(packDirs.isEmpty() ? tr("No packs in your model folder") : tr("Installed packs…"), QString());
+  for (const QString& dir : packDirs) m_installed->addItem(QFileInfo(dir).fileName(), dir);
+  m_installed->setEnabled(m_pack->isChecked() && !packDirs.isEmpty());
 }
 
 void ModelDock::setChoice(const ModelChoice& c) {

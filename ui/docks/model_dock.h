@@ -4,6 +4,7 @@
 // actual loading is a JobController job. UI thread only.
 
 #include <QDockWidget>
+#include <QStringList>
 
 class QComboBox;
 class QLabel;
@@ -32,6 +33,9 @@ class ModelDock : public QDockWidget {
   explicit ModelDock(QWidget* parent = nullptr);
 
   void setCudaAvailable(bool available);
+  // Packs found in the user's model folder (absolute folder paths); picking one fills the folder.
+  void setInstalledPacks(const QStringList& packDirs);
+  QComboBox* installedPacks() const { return m_installed; }
   void setChoice(const ModelChoice& c);
   ModelChoice choice() const;
   void setStatus(const QString& text);
@@ -44,6 +48,7 @@ class ModelDock : public QDockWidget {
  private:
   QRadioButton* m_builtin = nullptr;
   QRadioButton* m_pack = nullptr;
+  QComboBox* m_installed = nullptr;
   QLineEdit* m_packDir = nullptr;
   QPushButton* m_browse = nullptr;
   QComboBox* m_device = nullptr;

@@ -1,30 +1,29 @@
 #include "ui/jobs/model_loader.h"
 
-#include "core/model/model_bundle.h"
-#include "core/util/torch_runtime.h"
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
 
-#if __has_include("core/model/builtin_model.h")
 #include "core/model/builtin_model.h"
-#define NS_UI_HAVE_BUILTIN 1
-#endif
-// Model packs: wired when core/model grows a pack loader (see canLoadModelPacks).
+#include "core/model/model_bundle.h"
+#include "core/model/model_pack.h"
+#include "core/util/torch_runtime.h"
 
 namespace ns::ui {
 
-bool canLoadBuiltinModel() {
-#ifdef NS_UI_HAVE_BUILTIN
-  return true;
-#else
-  return false;
-#endif
+QString userModelFolder() {
+  const QString env = qEnvironmentVariable("NS_MODEL_DIR");
+  if (!env.isEmpty()) return env;
+  return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/models");
 }
 
-bool canLoadModelPacks() {
-#ifdef NS_UI_HAVE_PACKS
-  return true;
-#else
-  return false;
-#endif
+QStringList findInstalledModelPacks(const QString& folder) {
+  QStringList packs;
+  const QDir dir(folder);
+  // One level deep: every sub-folder with a model.json is offered; the loader validates it.
+  for (const QFileInfo& fi : dir.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+    if (QFileInfo::exists(fi.absoluteFilePath() + QStringLiteral("/model.json"))) packs << fi.absoluteFilePath();
+  return packs;
 }
 
 ModelLoaderFn modelLoader(const ModelChoice& choice) {
@@ -34,20 +33,18 @@ ModelLoaderFn modelLoader(const ModelChoice& choice) {
   return [=]() -> Result<ModelBundle> {
     const std::string dev = resolveDevice(device);
     if (source == ModelSource::Builtin) {
-#ifdef NS_UI_HAVE_BUILTIN
       const std::string dir = findBuiltinModelDir();
       if (dir.empty())
         return makeError(ErrorKind::Model, "the built-in model was not found (set NS_BUILTIN_MODEL_DIR or install resources/models/builtin)");
       return loadBuiltinModel(dir, dev);
-#else
-      return makeError(ErrorKind::Model, "this build has no built-in model loader yet");
-#endif
     }
-#ifdef NS_UI_HAVE_PACKS
-    return loadModelPack(pack, dev);
-#else
-    return makeError(ErrorKind::Model, pack + ": this build cannot load model packs yet");
-#endif
+    if (pack.empty()) return makeError(ErrorKind::BadInput, "choose a model-pack folder first");
+    // model.json's "format" picks the loader, as in the CLI: a folder in the built-in format (a
+    // retrained copy of the built-in model) loads as one; anything else goes through the pack
+    // loader, whose validation names the file and field that is wrong.
+    auto format = modelFolderFormat(pack);
+    if (!format) return format.error();
+    return *format == "noisestudio-model" ? loadBuiltinModel(pack, dev) : loadModelPack(pack, dev);
   };
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // The model-loading job for a ModelDock choice: the built-in model (findBuiltinModelDir +
-// loadBuiltinModel) or a model-pack folder. Runs on the model thread. When this build's core has
-// no loader for the choice yet, the job fails with a message saying so (never a fake model).
+// loadBuiltinModel) or a model-pack folder (loadModelPack, or loadBuiltinModel when its model.json
+// is in the built-in format). Runs on the model thread. Also where installed packs are found.
+
+#include <QStringList>
 
 #include "ui/docks/model_dock.h"
 #include "ui/jobs/job_types.h"
@@ -9,8 +11,10 @@
 namespace ns::ui {
 
 ModelLoaderFn modelLoader(const ModelChoice& choice);
-// Whether this build can load each kind (the dock greys out what it cannot).
-bool canLoadBuiltinModel();
-bool canLoadModelPacks();
+// The user's model folder: $NS_MODEL_DIR, else <AppDataLocation>/models
+// (~/.local/share/NoiseStudio/models). Packs are copied or unpacked there, one folder each.
+QString userModelFolder();
+// Sub-folders of `folder` that hold a model.json, sorted by name (absolute paths).
+QStringList findInstalledModelPacks(const QString& folder);
 
 }  // namespace ns::ui
