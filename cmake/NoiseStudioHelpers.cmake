@@ -40,5 +40,6 @@ function(ns_add_test name)
     set(T_TIMEOUT 900)
   endif()
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "OMP_WAIT_POLICY=PASSIVE;NS_LOG_LEVEL=warn;NS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    # Qt Test aborts a test function after 5 minutes by default; slow tests get the CTest limit.
+    ENVIRONMENT "OMP_WAIT_POLICY=PASSIVE;NS_LOG_LEVEL=warn;NS_SOURCE_DIR=${PROJECT_SOURCE_DIR};QTEST_FUNCTION_TIMEOUT=${T_TIMEOUT}000")
 endfunction()

@@ -11,6 +11,12 @@ namespace ns::cli {
 
 Result<std::string> writeFrames(const std::string& path, const at::Tensor& frames, double fps) {
   namespace fs = std::filesystem;
+  // `-o frames/frame.png` into a folder that does not exist yet: make it, as users expect.
+  if (const fs::path parent = fs::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) return makeError(ErrorKind::Io, parent.string() + ": cannot create the output folder: " + ec.message());
+  }
   if (media::isVideoPath(path)) {
     auto r = media::writeVideo(path, frames, fps);
     if (!r.ok()) return r.error();
