@@ -5,6 +5,8 @@
 // of `generate` exits 130 and leaves no output file, not even a temporary one.
 #include "tests/support/ns_test.h"
 
+#include "tests/app/cli_test_util.h"
+
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QProcessEnvironment>
@@ -23,27 +25,9 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string tempRoot() { return (fs::temp_directory_path() / ("ns_tst_cli_faults_" + std::to_string(::getpid()))).string(); }
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
-Run runCli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-  QProcess p;
-  p.setProcessEnvironment(env);
-  p.start(QString::fromUtf8(NS_CLI_PATH), args);
-  Run r;
-  if (!p.waitForFinished(120000)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "timed out";
-    return r;
-  }
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput().toStdString();
-  r.err = p.readAllStandardError().toStdString();
-  return r;
-}
-QString q(const std::string& s) { return QString::fromStdString(s); }
+using clitest::Run;
+using clitest::runCli;
+using clitest::q;
 std::vector<char> readAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

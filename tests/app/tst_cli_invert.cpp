@@ -20,6 +20,8 @@
 
 #include "tests/support/ns_test.h"
 
+#include "tests/app/cli_test_util.h"
+
 #include <c10/core/InferenceMode.h>
 #include <signal.h>
 #include <unistd.h>
@@ -46,28 +48,10 @@ namespace {
 std::string tempRoot() { return (fs::temp_directory_path() / ("ns_tst_cli_invert_" + std::to_string(::getpid()))).string(); }
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
+using clitest::Run;
+using clitest::runCli;
+using clitest::q;
 
-Run runCli(const QStringList& args, int timeoutMs = 60000) {
-  QProcess p;
-  p.start(QString::fromUtf8(NS_CLI_PATH), args);
-  Run r;
-  if (!p.waitForFinished(timeoutMs)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "timed out";
-    return r;
-  }
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput().toStdString();
-  r.err = p.readAllStandardError().toStdString();
-  return r;
-}
-
-QString q(const std::string& s) { return QString::fromStdString(s); }
 
 }  // namespace
 

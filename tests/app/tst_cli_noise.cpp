@@ -4,6 +4,8 @@
 // input exits with code 2 for warp, interpolate and search-style inputs.
 #include "tests/support/ns_test.h"
 
+#include "tests/app/cli_test_util.h"
+
 #include <QProcess>
 #include <unistd.h>
 
@@ -19,26 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string tempRoot() { return (fs::temp_directory_path() / ("ns_tst_cli_noise_" + std::to_string(::getpid()))).string(); }
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
-Run runCli(const QStringList& args, int timeoutMs = 120000) {
-  QProcess p;
-  p.start(QString::fromUtf8(NS_CLI_PATH), args);
-  Run r;
-  if (!p.waitForFinished(timeoutMs)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "timed out";
-    return r;
-  }
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput().toStdString();
-  r.err = p.readAllStandardError().toStdString();
-  return r;
-}
-QString q(const std::string& s) { return QString::fromStdString(s); }
+using clitest::Run;
+using clitest::runCli;
+using clitest::q;
 }  // namespace
 
 class TstCliNoise : public QObject {

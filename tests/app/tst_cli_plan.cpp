@@ -3,6 +3,8 @@
 // render on an example writes an mp4 (few steps), and eval layout prints its rows as JSON.
 #include "tests/support/ns_test.h"
 
+#include "tests/app/cli_test_util.h"
+
 #include <unistd.h>
 
 #include <QProcess>
@@ -16,30 +18,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-CliRun runPlanCli(const QStringList& args, int timeoutMs = 120000) {
-  QProcess p;
-  p.start(QString::fromUtf8(NS_CLI_PATH), args);
-  CliRun r;
-  if (!p.waitForFinished(timeoutMs)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "timed out";
-    return r;
-  }
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput().toStdString();
-  r.err = p.readAllStandardError().toStdString();
-  return r;
-}
+using clitest::Run;
+using clitest::runCli;
+using clitest::q;
 
 std::string planTemp() { return (fs::temp_directory_path() / ("ns_tst_cli_plan_" + std::to_string(::getpid()))).string(); }
 std::string example(const char* name) { return (fs::path(NS_SOURCE_DIR) / "examples" / name).string(); }
-QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 }  // namespace
 
@@ -56,7 +40,7 @@ class TstCliPlan : public QObject {
 
 void TstCliPlan::sketchWritesProjectFrameCount() {
   const std::string out = planTemp() + "/sketch.mp4";
-  CliRun r = runPlanCli({"sketch", qs(example("box_and_star_on_the_sea.nsproj")), "-o", qs(out)});
+  Run r = runCli({"sketch", q(example("box_and_star_on_the_sea.nsproj")), "-o", q(out)});
   QVERIFY2(r.code == 0, "exit " + std::to_string(r.code) + ": " + r.err);
   auto clip = ns::media::readVideo(out);
   QVERIFY2(clip.ok(), clip.ok() ? "" : clip.error().message);
@@ -64,7 +48,7 @@ void TstCliPlan::sketchWritesProjectFrameCount() {
   QCOMPARE(int(clip->frames.size(3)), 64);
   // PNG sequence output too: frame_0000.png … frame_0015.png
   const std::string dir = planTemp() + "/frames";
-  r = runPlanCli({"sketch", qs(example("red_ball_on_grass.nsproj")), "-o", qs(dir + "/frame.png")});
+  r = runCli({"sketch", q(example("red_ball_on_grass.nsproj")), "-o", q(dir + "/frame.png")});
   QVERIFY2(r.code == 0, r.err);
   QVERIFY(fs::exists(dir + "/frame_0000.png") && fs::exists(dir + "/frame_0015.png") && !fs::exists(dir + "/frame_0016.png"));
 }
@@ -72,18 +56,18 @@ void TstCliPlan::sketchWritesProjectFrameCount() {
 void TstCliPlan::corruptProjectExitsTwoNamingFile() {
   const std::string bad = planTemp() + "/broken.nsproj";
   std::ofstream(bad) << "{\"schema_version\": 1, \"canvas\": {\"width\": 64,";
-  CliRun r = runPlanCli({"sketch", qs(bad), "-o", qs(planTemp() + "/x.mp4")});
+  Run r = runCli({"sketch", q(bad), "-o", q(planTemp() + "/x.mp4")});
   QVERIFY2(r.code == 2, "exit " + std::to_string(r.code) + ": " + r.err);
   QVERIFY2(r.err.find("broken.nsproj") != std::string::npos, "message: " + r.err);
-  r = runPlanCli({"render", qs(planTemp() + "/missing.nsproj"), "-o", qs(planTemp() + "/x.mp4")});
+  r = runCli({"render", q(planTemp() + "/missing.nsproj"), "-o", q(planTemp() + "/x.mp4")});
   QVERIFY2(r.code == 2 && r.err.find("missing.nsproj") != std::string::npos, r.err);
   QVERIFY(!fs::exists(planTemp() + "/x.mp4"));
 }
 
 void TstCliPlan::renderWritesMp4() {
   const std::string out = planTemp() + "/render.mp4", sk = planTemp() + "/render_sketch.mp4";
-  CliRun r = runPlanCli({"--json", "render", qs(example("red_ball_on_grass.nsproj")), "-o", qs(out), "--steps", "4",
-                         "--ratio", "0.7", "--sketch-out", qs(sk)});
+  Run r = runCli({"--json", "render", q(example("red_ball_on_grass.nsproj")), "-o", q(out), "--steps", "4",
+                         "--ratio", "0.7", "--sketch-out", q(sk)});
   QVERIFY2(r.code == 0, "exit " + std::to_string(r.code) + ": " + r.err);
   auto j = nlohmann::json::parse(r.out);
   QCOMPARE(j["frames"].get<int>(), 16);
@@ -95,7 +79,7 @@ void TstCliPlan::renderWritesMp4() {
 }
 
 void TstCliPlan::evalLayoutPrintsRows() {
-  CliRun r = runPlanCli({"--json", "eval", "layout", "--layouts", "1", "--frames", "2", "--steps", "3", "--ratios", "0.7"});
+  Run r = runCli({"--json", "eval", "layout", "--layouts", "1", "--frames", "2", "--steps", "3", "--ratios", "0.7"});
   QVERIFY2(r.code == 0, "exit " + std::to_string(r.code) + ": " + r.err);
   auto j = nlohmann::json::parse(r.out);
   QCOMPARE(int(j["rows"].size()), 2);
@@ -104,7 +88,7 @@ void TstCliPlan::evalLayoutPrintsRows() {
   QVERIFY2(samples >= 2 && samples <= 4, "1 layout × 2 frames × 1-2 objects, got " + std::to_string(samples));
   const double iou = j["rows"][1]["mean_iou"].get<double>();
   QVERIFY(iou >= 0.0 && iou <= 1.0);
-  r = runPlanCli({"eval", "layout", "--ratios", "0.7,abc"});
+  r = runCli({"eval", "layout", "--ratios", "0.7,abc"});
   QCOMPARE(r.code, 2);
 }
 
