@@ -1,5 +1,6 @@
-// Edit-friendly inversion (forward + reverse) and DDIM sampling with a small conv stub denoiser,
-// against the time spent inside the model in the same run. Counter overhead_pct =
+// Edit-friendly inversion (forward + reverse) and DDIM sampling with a small conv stub denoiser
+// (SD-sized 4×64×64 latent) and with the shipped built-in model, against the time spent inside the
+// model in the same run. Counter overhead_pct =
 // (wall − model)/model · 100: what the diffusion arithmetic, CFG batching and bookkeeping add.
 // Goal: ≤ 5 %.
 #include <ATen/ATen.h>
@@ -11,6 +12,9 @@
 
 #include "core/diffusion/ddim_sampler.h"
 #include "core/diffusion/edit_friendly_inversion.h"
+#include "core/model/builtin_model.h"
+#include "core/model/model_bundle.h"
+#include "core/model/text_conditioner.h"
 
 namespace {
 
@@ -129,6 +133,60 @@ void BM_DdimSample(benchmark::State& state) {
   reportOverhead(state, wall, model.modelSeconds);
 }
 BENCHMARK(BM_DdimSample)->Arg(50)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// Wraps a real denoiser and sums the time spent inside it.
+class TimedDenoiser : public ns::Denoiser {
+ public:
+  explicit TimedDenoiser(std::shared_ptr<ns::Denoiser> inner) : m_inner(std::move(inner)) {}
+  const ns::DenoiserInfo& info() const override { return m_inner->info(); }
+  at::Tensor predict(const at::Tensor& x, const at::Tensor& t, const ns::Conditioning& c) override {
+    const auto start = std::chrono::steady_clock::now();
+    at::Tensor out = m_inner->predict(x, t, c);
+    modelSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
+  double modelSeconds = 0.0;
+
+ private:
+  std::shared_ptr<ns::Denoiser> m_inner;
+};
+
+// The same forward + reverse with the product's own shipped model (UNet, text conditioning, its
+// schedule) on its 4×16×16 latent: the overhead a user of the built-in model pays.
+void BM_EditFriendlyBuiltinModel(benchmark::State& state) {
+  c10::InferenceMode guard;
+  const std::string dir = ns::findBuiltinModelDir();
+  auto bundle = dir.empty() ? ns::Result<ns::ModelBundle>(ns::makeError(ns::ErrorKind::Model, "not found"))
+                            : ns::loadBuiltinModel(dir);
+  if (!bundle.ok()) {
+    state.SkipWithError("the shipped built-in model was not found");
+    return;
+  }
+  const ns::NoiseSchedule schedule = ns::NoiseSchedule::fromConfig(bundle->denoiser->info().schedule).value();
+  TimedDenoiser model(bundle->denoiser);
+  ns::EditFriendlyInversion inv(model, schedule);
+  const ns::Conditioning c = bundle->text->encode("a red ball on grass").value().cond;
+  const ns::Conditioning u = bundle->text->unconditional();
+  at::Generator g = at::detail::createCPUGenerator(3);
+  const at::Tensor x0 = at::randn({1, 4, 16, 16}, g, at::TensorOptions().dtype(at::kFloat));
+  ns::EditFriendlyInvertOptions io;
+  io.steps = int(state.range(0));
+  io.cfgScale = 3.5;
+  ns::EditFriendlyReverseOptions ro;
+  ro.cfgScale = 3.5;
+  double wall = 0.0;
+  for (auto _ : state) {
+    ns::JobContext ctx;
+    const auto start = std::chrono::steady_clock::now();
+    auto r = inv.invert(x0, c, u, io, ctx);
+    auto x = inv.reverse(r.value(), c, u, ro, ctx);
+    wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    benchmark::DoNotOptimize(x.value().data_ptr());
+    if (!r.ok() || !x.ok()) state.SkipWithError("inversion failed");
+  }
+  reportOverhead(state, wall, model.modelSeconds);
+}
+BENCHMARK(BM_EditFriendlyBuiltinModel)->Arg(50)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
