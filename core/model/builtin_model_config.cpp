@@ -4,6 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/model/json_fields.h"
+
 #include "core/model/vocabulary.h"
 
 namespace ns {
@@ -13,67 +15,7 @@ using nlohmann::json;
 namespace {
 
 // Reads model.json fields with errors that say which file and field is wrong.
-class Fields {
- public:
-  Fields(const json& root, std::string file) : m_root(root), m_file(std::move(file)) {}
-  Error error(const std::string& field, const std::string& what) const {
-    return makeError(ErrorKind::Model, m_file + ": field '" + field + "' " + what);
-  }
-  // Looks up a dotted path ("schedule.beta_start"); null if absent.
-  const json* find(const std::string& path) const {
-    const json* cur = &m_root;
-    size_t start = 0;
-    while (start <= path.size()) {
-      const size_t dot = path.find('.', start);
-      const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      if (!cur->is_object()) return nullptr;
-      auto it = cur->find(key);
-      if (it == cur->end()) return nullptr;
-      cur = &*it;
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    return cur;
-  }
-  Result<std::string> str(const std::string& path) const {
-    const json* v = find(path);
-    if (!v) return error(path, "is missing");
-    if (!v->is_string()) return error(path, "must be a string");
-    return v->get<std::string>();
-  }
-  Result<double> num(const std::string& path) const {
-    const json* v = find(path);
-    if (!v) return error(path, "is missing");
-    if (!v->is_number()) return error(path, "must be a number");
-    return v->get<double>();
-  }
-  Result<int> integer(const std::string& path) const {
-    const json* v = find(path);
-    if (!v) return error(path, "is missing");
-    if (!v->is_number_integer()) return error(path, "must be an integer");
-    // get<int>() would silently wrap 2^32 + 16 to 16.
-    const bool fits = v->is_number_unsigned() ? v->get<uint64_t>() <= uint64_t(INT_MAX)
-                                              : v->get<int64_t>() >= INT_MIN && v->get<int64_t>() <= INT_MAX;
-    if (!fits) return error(path, "is out of range (" + v->dump() + ")");
-    return v->get<int>();
-  }
-  Result<bool> boolean(const std::string& path, bool fallback) const {
-    const json* v = find(path);
-    if (!v) return fallback;
-    if (!v->is_boolean()) return error(path, "must be true or false");
-    return v->get<bool>();
-  }
-  Result<const json*> object(const std::string& path) const {
-    const json* v = find(path);
-    if (!v) return error(path, "is missing");
-    if (!v->is_object()) return error(path, "must be a JSON object");
-    return v;
-  }
-
- private:
-  const json& m_root;
-  std::string m_file;
-};
+using Fields = JsonFields;
 
 #define NS_TRY_ASSIGN(var, expr)              \
   auto var##_r = (expr);                      \
