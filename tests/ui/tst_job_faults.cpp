@@ -170,6 +170,7 @@ void TstJobFaults::modelExceptionFailsAndThreadServesNextJob() {
   project.prompt = "a red ball on grass";
   project.frames = 2;
   project.render.steps = 6;
+  project.render.noiseRatio = 1.0;  // pure noise: all 6 steps run, so the fault at call k (1..6) is reached
   QSignalSpy results(&jc, &JobController::resultReady);
   QSignalSpy started(&jc, &JobController::started);
   const RequestId bad = jc.submit(JobKind::Render, ns::ui::renderJob(project));
