@@ -7,16 +7,7 @@
 //  - a shift edit of (dx,dy) latent px moves the photo's decoded content by (4dx, 4dy) px (shipped model);
 //  - the CLI: invert -> .nsnoise -> edit -> PNG with --json, a noise file from another model is
 //    refused with exit 2 naming both models, and Ctrl-C (SIGINT) exits 130 leaving no file.
-#pragma push_macro("slots")
-#pragma push_macro("signals")
-#pragma push_macro("emit")
-#undef slots
-#undef signals
-#undef emit
-#include <torch/torch.h>
-#pragma pop_macro("emit")
-#pragma pop_macro("signals")
-#pragma pop_macro("slots")
+#include "tests/support/torch_first.h"
 
 #include "tests/support/ns_test.h"
 

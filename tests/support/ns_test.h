@@ -34,7 +34,7 @@ std::string dataDir();
 // Qt defines the macros `slots`, `signals` and `emit` (and the stand-in below defines `slots`);
 // LibTorch headers use those words as names (ivalue_inl.h, jit/api/module.h ...). ATen is
 // therefore parsed here, before either set of macros exists, with and without Qt.
-// A test that needs <torch/torch.h> must include it BEFORE this header.
+// A test that needs <torch/torch.h> includes tests/support/torch_first.h BEFORE this header.
 #if __has_include(<ATen/ATen.h>)
 #include <ATen/ATen.h>
 #endif

@@ -5,16 +5,7 @@
 // source whatever the prompt; save → load → edit is bit-identical; mismatched noise is refused
 // with the reason; cancel stops within one step; DDIM routing adds its notes.
 // Real photos and a panned clip are tested in tests/app/tst_cli_invert.cpp (needs ns_media).
-#pragma push_macro("slots")
-#pragma push_macro("signals")
-#pragma push_macro("emit")
-#undef slots
-#undef signals
-#undef emit
-#include <torch/torch.h>
-#pragma pop_macro("emit")
-#pragma pop_macro("signals")
-#pragma pop_macro("slots")
+#include "tests/support/torch_first.h"
 
 #include "tests/support/ns_test.h"
 

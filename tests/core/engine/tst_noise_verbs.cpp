@@ -3,16 +3,7 @@
 // reconstructions at f = 0 and 1 and keeps latent std at f = 0.5 (lerp loses it); search returns
 // the argmax of its reported scores. The video path (DIS flow from a written clip) is tested in
 // tests/app/tst_cli_noise.cpp (needs ns_media).
-#pragma push_macro("slots")
-#pragma push_macro("signals")
-#pragma push_macro("emit")
-#undef slots
-#undef signals
-#undef emit
-#include <torch/torch.h>
-#pragma pop_macro("emit")
-#pragma pop_macro("signals")
-#pragma pop_macro("slots")
+#include "tests/support/torch_first.h"
 
 #include "tests/support/ns_test.h"
 

@@ -6,16 +6,7 @@
 // reproducible (tiny model always; the shipped weights when resources/models/builtin has them).
 #include "tests/support/ns_test.h"
 
-#pragma push_macro("slots")
-#pragma push_macro("signals")
-#pragma push_macro("emit")
-#undef slots
-#undef signals
-#undef emit
-#include <torch/torch.h>
-#pragma pop_macro("emit")
-#pragma pop_macro("signals")
-#pragma pop_macro("slots")
+#include "tests/support/torch_first.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 

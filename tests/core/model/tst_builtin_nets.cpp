@@ -5,16 +5,7 @@
 #include "tests/support/ns_test.h"
 
 // Qt's `slots`/`signals`/`emit` macros clash with names inside the LibTorch headers.
-#pragma push_macro("slots")
-#pragma push_macro("signals")
-#pragma push_macro("emit")
-#undef slots
-#undef signals
-#undef emit
-#include <torch/torch.h>
-#pragma pop_macro("emit")
-#pragma pop_macro("signals")
-#pragma pop_macro("slots")
+#include "tests/support/torch_first.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
