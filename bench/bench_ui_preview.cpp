@@ -1,6 +1,8 @@
-// Preview cost per frame: upload + draw of a changed frame, Vulkan (PreviewWidget on lavapipe)
-// beside the QPainter/QImage baseline (the same widget's fallback: referenceRender + drawImage),
-// both in this run. Needs a display:
+// Preview cost per frame: upload + draw of a changed frame, Vulkan (PreviewWidget on lavapipe:
+// its default present path there is offscreen, label "vulkan offscreen") beside the QPainter/QImage
+// baseline (the same widget's fallback: referenceRender + drawImage), both in this run, and the
+// swap-chain path (what GPUs take; on lavapipe every present goes through the X socket) for
+// comparison. Needs a display:
 //   xvfb-run -a -s "-screen 0 1600x1200x24" build/bench/bench_ui_preview
 // Every iteration hands the widget a different frame (two prepared buffers alternate, passed as
 // shared_ptr so no copy is timed) and waits until that frame has been drawn (frameShown).
@@ -19,7 +21,7 @@ using namespace ns::ui;
 
 namespace {
 
-enum class Backend { Invalid = 0, Vulkan, QPainter };
+enum class Backend { Invalid = 0, Vulkan, VulkanSwapChain, QPainter };
 
 FramesPtr makeFrames(ns::FrameKind kind, int n, unsigned seed) {
   if (kind == ns::FrameKind::Noise) return std::make_shared<const ns::FrameBuffer>(nstest::noiseFrames(n, n, 4, 1, 1.f, seed));
@@ -47,13 +49,14 @@ bool waitShown(PreviewWidget& w) {
 }
 
 // changeFrames: every iteration shows a different frame (upload + draw); otherwise it redraws
-// the same frame (draw only: what zoom, pan and the inspector cost).
+// the same frame at alternating zoom 1 / 1.01 (draw without upload: what zooming and panning cost).
 void runPreview(benchmark::State& state, Backend backend, ns::FrameKind kind, PreviewMode mode, bool changeFrames = true) {
   const int n = int(state.range(0));
   PreviewOptions o;
   o.forceFallback = backend == Backend::QPainter;
+  if (backend == Backend::VulkanSwapChain) o.present = PreviewPresent::SwapChain;
   PreviewWidget w(nullptr, o);
-  if (backend == Backend::Vulkan && !w.usingVulkan()) {
+  if (backend != Backend::QPainter && !w.usingVulkan()) {
     state.SkipWithError(("Vulkan unavailable: " + w.fallbackReason().toStdString()).c_str());
     return;
   }
@@ -79,7 +82,7 @@ void runPreview(benchmark::State& state, Backend backend, ns::FrameKind kind, Pr
     if (changeFrames)
       w.setFrames(frames[i++ & 1]);
     else
-      w.requestRender();
+      w.setZoom((i++ & 1) ? 1.01 : 1.0);
     if (!waitShown(w)) {
       state.SkipWithError("frame not shown within 5 s");
       break;
@@ -87,10 +90,11 @@ void runPreview(benchmark::State& state, Backend backend, ns::FrameKind kind, Pr
   }
   state.counters["proc_cpu_ms"] = (processCpuSeconds() - cpu0) * 1e3 / std::max<double>(1.0, double(state.iterations()));
   state.counters["uploads"] = w.uploadCount();
-  state.SetLabel(w.usingVulkan() ? "vulkan" : "qpainter");
+  state.SetLabel(w.drawingPath().toStdString());
 }
 
 void BM_Vulkan_Rgb(benchmark::State& s) { runPreview(s, Backend::Vulkan, ns::FrameKind::Image, PreviewMode::Frame); }
+void BM_VulkanSwapChain_Rgb(benchmark::State& s) { runPreview(s, Backend::VulkanSwapChain, ns::FrameKind::Image, PreviewMode::Frame); }
 void BM_QPainter_Rgb(benchmark::State& s) { runPreview(s, Backend::QPainter, ns::FrameKind::Image, PreviewMode::Frame); }
 void BM_Vulkan_RgbRedraw(benchmark::State& s) { runPreview(s, Backend::Vulkan, ns::FrameKind::Image, PreviewMode::Frame, false); }
 void BM_QPainter_RgbRedraw(benchmark::State& s) { runPreview(s, Backend::QPainter, ns::FrameKind::Image, PreviewMode::Frame, false); }
@@ -104,6 +108,7 @@ void BM_QPainter_FlowWheel(benchmark::State& s) { runPreview(s, Backend::QPainte
 #define NS_PREVIEW_BENCH(fn) BENCHMARK(fn)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0)
 NS_PREVIEW_BENCH(BM_Vulkan_Rgb);
 NS_PREVIEW_BENCH(BM_QPainter_Rgb);
+NS_PREVIEW_BENCH(BM_VulkanSwapChain_Rgb);
 NS_PREVIEW_BENCH(BM_Vulkan_RgbRedraw);
 NS_PREVIEW_BENCH(BM_QPainter_RgbRedraw);
 NS_PREVIEW_BENCH(BM_Vulkan_NoiseHeat);

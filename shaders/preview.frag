@@ -1,17 +1,20 @@
 #version 450
 // Preview colour mapping. Mirrors ui/preview/reference_render.cpp (the CPU reference the tests
 // compare against): change both together.
-// Each slot is a storage buffer of planar floats [layer][height][width] (FrameBuffer's layout, the
-// channels the colour map needs), read at the nearest pixel: the preview is for pixel peeping.
+// Each slot is a storage buffer read at the nearest pixel (the preview is for pixel peeping) and
+// holding either planar floats [layer][height][width] (FrameBuffer's layout, the channels the heat
+// map or colour wheel needs) or, for RGB, one RGBA8 word per pixel packed by the CPU at upload
+// (map 4): one load per pixel instead of three, a third of the bytes. Words are declared uint and
+// bit-cast to float where needed, so packed colours never pass through a float register.
 
-layout(std430, set = 0, binding = 0) readonly buffer Slot0 { float v[]; } slot0;  // primary, current frame
-layout(std430, set = 0, binding = 1) readonly buffer Slot1 { float v[]; } slot1;  // secondary (split) or previous frame (onion)
-layout(std430, set = 0, binding = 2) readonly buffer Slot2 { float v[]; } slot2;  // next frame (onion)
+layout(std430, set = 0, binding = 0) readonly buffer Slot0 { uint v[]; } slot0;  // primary, current frame
+layout(std430, set = 0, binding = 1) readonly buffer Slot1 { uint v[]; } slot1;  // secondary (split) or previous frame (onion)
+layout(std430, set = 0, binding = 2) readonly buffer Slot2 { uint v[]; } slot2;  // next frame (onion)
 
 // Specialisation constants: the renderer builds one pipeline per combination in use, so the
 // compiler drops every branch this draw cannot take (llvmpipe would otherwise run all of them).
 layout(constant_id = 0) const int MODE = 0;     // 0 single, 1 split, 2 onion
-layout(constant_id = 1) const int MAP0 = 1;     // colour map of slot 0 (1 rgb, 2 heat, 3 wheel)
+layout(constant_id = 1) const int MAP0 = 1;     // colour map of slot 0 (1 rgb, 2 heat, 3 wheel, 4 packed rgb)
 layout(constant_id = 2) const int LAYERS0 = 3;  // uploaded layer count of slot 0
 layout(constant_id = 3) const int MAP1 = 1;
 layout(constant_id = 4) const int LAYERS1 = 3;
@@ -46,20 +49,16 @@ vec3 heatColour(float t) {
   return c;
 }
 
-// Middlebury wheel: segments RY 15, YG 6, GC 4, CB 11, BM 13, MR 6 (55 colours).
-vec3 wheelEntry(int k) {
-  float i = float(k);
-  if (k < 15) return vec3(1.0, i / 15.0, 0.0);
-  i -= 15.0;
-  if (k < 21) return vec3(1.0 - i / 6.0, 1.0, 0.0);
-  i -= 6.0;
-  if (k < 25) return vec3(0.0, 1.0, i / 4.0);
-  i -= 4.0;
-  if (k < 36) return vec3(0.0, 1.0 - i / 11.0, 1.0);
-  i -= 11.0;
-  if (k < 49) return vec3(i / 13.0, 0.0, 1.0);
-  i -= 13.0;
-  return vec3(1.0, 0.0, 1.0 - i / 6.0);
+// Middlebury wheel: segments RY 15, YG 6, GC 4, CB 11, BM 13, MR 6 (55 colours). The reference
+// interpolates between neighbouring table entries at fk in [0, 54]; every entry lies on a
+// continuous piecewise-linear ramp with breakpoints at the segment ends, so that interpolation
+// is the ramp itself, written here as sums of clamped ramps: no table lookups or branches (on
+// llvmpipe every branch of a table lookup runs for every pixel).
+vec3 wheelAt(float fk) {
+  float r = 1.0 - clamp((fk - 15.0) / 6.0, 0.0, 1.0) + clamp((fk - 36.0) / 13.0, 0.0, 1.0);
+  float g = clamp(fk / 15.0, 0.0, 1.0) - clamp((fk - 25.0) / 11.0, 0.0, 1.0);
+  float b = clamp((fk - 21.0) / 4.0, 0.0, 1.0) - clamp((fk - 49.0) / 6.0, 0.0, 1.0);
+  return vec3(r, g, b);
 }
 
 vec3 wheelColour(float dx, float dy, float maxMag) {
@@ -67,16 +66,12 @@ vec3 wheelColour(float dx, float dy, float maxMag) {
   float rad = sqrt(dx * dx + dy * dy) / maxMag;
   if (rad == 0.0) return vec3(1.0);
   float a = (dy == 0.0 && dx > 0.0) ? -1.0 : atan(-dy, -dx) / PI;
-  float fk = (a + 1.0) * 0.5 * 54.0;
-  int k0 = clamp(int(floor(fk)), 0, 54);
-  int k1 = (k0 + 1) % 55;
-  float f = fk - float(k0);
-  vec3 col = (1.0 - f) * wheelEntry(k0) + f * wheelEntry(k1);
+  vec3 col = wheelAt(clamp((a + 1.0) * 0.5 * 54.0, 0.0, 54.0));
   return rad <= 1.0 ? vec3(1.0) - rad * (vec3(1.0) - col) : col * 0.75;
 }
 
-// Value of `layer` at pixel p of a slot (slot is a constant at every call, so this folds).
-float fetch(int slot, ivec2 p, int layer) {
+// Word `layer` at pixel p of a slot (slot is a constant at every call, so this folds).
+uint fetchBits(int slot, ivec2 p, int layer) {
   if (slot == 0) {
     ivec2 sz = ivec2(pc.size01.xy);
     return slot0.v[(layer * sz.y + p.y) * sz.x + p.x];
@@ -89,7 +84,11 @@ float fetch(int slot, ivec2 p, int layer) {
   return slot2.v[(layer * sz.y + p.y) * sz.x + p.x];
 }
 
+float fetch(int slot, ivec2 p, int layer) { return uintBitsToFloat(fetchBits(slot, p, layer)); }
+
 vec3 mapTexel(int slot, ivec2 p, int map, int layers, float param) {
+  // Packed RGB: already clamped and rounded to 8 bits, exactly what the UNORM target stores.
+  if (map == 4) return unpackUnorm4x8(fetchBits(slot, p, 0)).rgb;
   float c0 = fetch(slot, p, 0);
   if (map == 2) return heatColour(c0 / param);
   if (map == 3) return layers >= 2 ? wheelColour(c0, fetch(slot, p, 1), param) : vec3(1.0);

@@ -1,17 +1,12 @@
 #include "ui/preview/preview_fallback_view.h"
 
-#include <QMouseEvent>
 #include <QPainter>
-#include <QWheelEvent>
 
 #include "ui/preview/reference_render.h"
 
 namespace ns::ui {
 
-PreviewFallbackView::PreviewFallbackView(PreviewScene* scene, QWidget* parent) : QWidget(parent), m_scene(scene) {
-  setMouseTracking(true);  // the pixel inspector follows the pointer without a button
-  setAttribute(Qt::WA_OpaquePaintEvent);
-}
+PreviewFallbackView::PreviewFallbackView(PreviewScene* scene, QWidget* parent) : PreviewInputView(parent), m_scene(scene) {}
 
 void PreviewFallbackView::paintEvent(QPaintEvent*) {
   QPainter painter(this);
@@ -37,11 +32,5 @@ void PreviewFallbackView::paintEvent(QPaintEvent*) {
   }
   emit frameRendered(clampFrame(*snap.primary, p.frame));
 }
-
-void PreviewFallbackView::mousePressEvent(QMouseEvent* e) { emit mousePressed(e->position(), e->button(), e->modifiers()); }
-void PreviewFallbackView::mouseMoveEvent(QMouseEvent* e) { emit mouseMoved(e->position(), e->buttons()); }
-void PreviewFallbackView::mouseReleaseEvent(QMouseEvent* e) { emit mouseReleased(e->position(), e->button()); }
-void PreviewFallbackView::wheelEvent(QWheelEvent* e) { emit wheelTurned(e->position(), e->angleDelta().y()); }
-void PreviewFallbackView::leaveEvent(QEvent*) { emit pointerLeft(); }
 
 }  // namespace ns::ui

@@ -1,63 +1,19 @@
 #include "ui/preview/preview_renderer.h"
 
-#include <QFile>
 #include <QVulkanFunctions>
-#include <algorithm>
-#include <cstring>
 
 #include "ui/preview/preview_window.h"
-#include "ui/preview/reference_render.h"
 
 namespace ns::ui {
-namespace {
 
-// Push constants; layout matches `Params` in shaders/preview.frag (vec4/ivec4 only: no padding).
-struct PushConstants {
-  float xform[4];
-  float size01[4];
-  float size2[4];
-  int32_t maps[4];
-  int32_t layers[4];
-  float mparam[4];
-  float weights[4];
-};
-static_assert(sizeof(PushConstants) == 112, "push constants must stay within the 128-byte minimum");
-
-constexpr float kBackgroundGrey = 0.16f;
-
-}  // namespace
-
-PreviewRenderer::PreviewRenderer(PreviewWindow* window, PreviewScene* scene) : m_window(window), m_scene(scene) {}
+PreviewRenderer::PreviewRenderer(PreviewWindow* window, PreviewScene* scene)
+    : m_window(window), m_drawer(scene, [window](const QString& reason) {
+        // Queued: the widget swaps to the fallback view, which must not happen inside a Vulkan callback.
+        QMetaObject::invokeMethod(window, [window, reason] { emit window->failed(reason); }, Qt::QueuedConnection);
+      }) {}
 
 PreviewRenderer::~PreviewRenderer() {
   if (m_window->m_renderer == this) m_window->m_renderer = nullptr;
-}
-
-void PreviewRenderer::fail(const QString& reason) {
-  m_failed = true;
-  // Queued: the widget swaps to the fallback view, which must not happen inside a Vulkan callback.
-  QMetaObject::invokeMethod(m_window, [w = m_window, reason] { emit w->failed(reason); }, Qt::QueuedConnection);
-}
-
-uint32_t PreviewRenderer::memoryType(uint32_t typeBits, VkMemoryPropertyFlags props) const {
-  VkPhysicalDeviceMemoryProperties mem;
-  m_window->vulkanInstance()->functions()->vkGetPhysicalDeviceMemoryProperties(m_window->physicalDevice(), &mem);
-  for (uint32_t i = 0; i < mem.memoryTypeCount; ++i)
-    if ((typeBits & (1u << i)) && (mem.memoryTypes[i].propertyFlags & props) == props) return i;
-  return UINT32_MAX;
-}
-
-VkShaderModule PreviewRenderer::loadShader(const QString& path) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) return VK_NULL_HANDLE;
-  const QByteArray code = f.readAll();
-  VkShaderModuleCreateInfo ci{};
-  ci.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
-  ci.codeSize = size_t(code.size());
-  ci.pCode = reinterpret_cast<const uint32_t*>(code.constData());
-  VkShaderModule m = VK_NULL_HANDLE;
-  if (m_devFuncs->vkCreateShaderModule(m_device, &ci, nullptr, &m) != VK_SUCCESS) return VK_NULL_HANDLE;
-  return m;
 }
 
 void PreviewRenderer::createRenderPass() {
@@ -95,446 +51,40 @@ void PreviewRenderer::createRenderPass() {
   ci.pAttachments = att;
   ci.subpassCount = 1;
   ci.pSubpasses = &sub;
-  if (m_devFuncs->vkCreateRenderPass(m_device, &ci, nullptr, &m_renderPass) != VK_SUCCESS) m_renderPass = VK_NULL_HANDLE;
+  QVulkanDeviceFunctions* df = m_window->vulkanInstance()->deviceFunctions(m_window->device());
+  if (df->vkCreateRenderPass(m_window->device(), &ci, nullptr, &m_renderPass) != VK_SUCCESS) m_renderPass = VK_NULL_HANDLE;
 }
 
 void PreviewRenderer::initResources() {
-  m_device = m_window->device();
-  m_devFuncs = m_window->vulkanInstance()->deviceFunctions(m_device);
-  m_failed = false;
-  // NS_PREVIEW_FORCE_STAGING=1 takes the discrete-GPU upload path on unified memory too (tests).
-  m_directUpload = !qEnvironmentVariableIsSet("NS_PREVIEW_FORCE_STAGING");
   createRenderPass();
-
-  VkDescriptorSetLayoutBinding b[3]{};
-  for (uint32_t i = 0; i < 3; ++i) {
-    b[i].binding = i;
-    b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    b[i].descriptorCount = 1;
-    b[i].stageFlags = VK_SHADER_STAGE_FRAGMENT_BIT;
-  }
-  VkDescriptorSetLayoutCreateInfo li{};
-  li.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
-  li.bindingCount = 3;
-  li.pBindings = b;
-  if (m_devFuncs->vkCreateDescriptorSetLayout(m_device, &li, nullptr, &m_setLayout) != VK_SUCCESS)
-    return fail(QString::fromUtf8("Vulkan preview: cannot create a descriptor set layout"));
-
-  const int frames = m_window->concurrentFrameCount();
-  VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, uint32_t(3 * frames)};
-  VkDescriptorPoolCreateInfo pi{};
-  pi.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
-  pi.maxSets = uint32_t(frames);
-  pi.poolSizeCount = 1;
-  pi.pPoolSizes = &ps;
-  if (m_devFuncs->vkCreateDescriptorPool(m_device, &pi, nullptr, &m_descriptorPool) != VK_SUCCESS)
-    return fail(QString::fromUtf8("Vulkan preview: cannot create a descriptor pool"));
-
-  m_frames.assign(size_t(frames), FrameResources{});
-  for (auto& fr : m_frames) {
-    VkDescriptorSetAllocateInfo ai{};
-    ai.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
-    ai.descriptorPool = m_descriptorPool;
-    ai.descriptorSetCount = 1;
-    ai.pSetLayouts = &m_setLayout;
-    if (m_devFuncs->vkAllocateDescriptorSets(m_device, &ai, &fr.descriptorSet) != VK_SUCCESS)
-      return fail(QString::fromUtf8("Vulkan preview: cannot allocate descriptor sets"));
-  }
-
-  VkPushConstantRange pcr{VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(PushConstants)};
-  VkPipelineLayoutCreateInfo pli{};
-  pli.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
-  pli.setLayoutCount = 1;
-  pli.pSetLayouts = &m_setLayout;
-  pli.pushConstantRangeCount = 1;
-  pli.pPushConstantRanges = &pcr;
-  if (m_devFuncs->vkCreatePipelineLayout(m_device, &pli, nullptr, &m_pipelineLayout) != VK_SUCCESS)
-    return fail(QString::fromUtf8("Vulkan preview: cannot create the pipeline layout"));
-
-  VkPipelineCacheCreateInfo pci{};
-  pci.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO;
-  m_devFuncs->vkCreatePipelineCache(m_device, &pci, nullptr, &m_pipelineCache);
-  m_vertShader = loadShader(QStringLiteral(":/shaders/preview.vert.spv"));
-  m_fragShader = loadShader(QStringLiteral(":/shaders/preview.frag.spv"));
-  if (!m_vertShader || !m_fragShader)
-    return fail(QString::fromUtf8("Vulkan preview: shaders :/shaders/preview.{vert,frag}.spv missing or invalid"));
-  pipeline({0, int(ColourMap::Rgb), 3, int(ColourMap::Rgb), 1, int(ColourMap::Rgb), 1});  // the common case, made up front
-}
-
-VkPipeline PreviewRenderer::pipeline(const PipelineKey& key) {
-  auto it = m_pipelines.find(key);
-  if (it != m_pipelines.end()) return it->second;
-  if (!m_vertShader || !m_fragShader || !m_pipelineLayout) return VK_NULL_HANDLE;
-  VkSpecializationMapEntry entries[7];
-  for (uint32_t i = 0; i < 7; ++i) entries[i] = {i, uint32_t(i * sizeof(int)), sizeof(int)};
-  VkSpecializationInfo spec{7, entries, sizeof(int) * 7, key.data()};
-  VkShaderModule vert = m_vertShader, frag = m_fragShader;
-  VkPipelineShaderStageCreateInfo stages[2]{};
-  stages[0].sType = stages[1].sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
-  stages[0].stage = VK_SHADER_STAGE_VERTEX_BIT;
-  stages[0].module = vert;
-  stages[0].pName = "main";
-  stages[1].stage = VK_SHADER_STAGE_FRAGMENT_BIT;
-  stages[1].module = frag;
-  stages[1].pName = "main";
-  stages[1].pSpecializationInfo = &spec;
-
-  VkPipelineVertexInputStateCreateInfo vi{};
-  vi.sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO;
-  VkPipelineInputAssemblyStateCreateInfo ia{};
-  ia.sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO;
-  ia.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
-  VkPipelineViewportStateCreateInfo vp{};
-  vp.sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO;
-  vp.viewportCount = vp.scissorCount = 1;
-  VkPipelineRasterizationStateCreateInfo rs{};
-  rs.sType = VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO;
-  rs.polygonMode = VK_POLYGON_MODE_FILL;
-  rs.cullMode = VK_CULL_MODE_NONE;
-  rs.frontFace = VK_FRONT_FACE_COUNTER_CLOCKWISE;
-  rs.lineWidth = 1.0f;
-  VkPipelineMultisampleStateCreateInfo ms{};
-  ms.sType = VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO;
-  ms.rasterizationSamples = m_window->sampleCountFlagBits();
-  VkPipelineDepthStencilStateCreateInfo ds{};
-  ds.sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO;
-  VkPipelineColorBlendAttachmentState att{};
-  att.colorWriteMask = 0xF;
-  VkPipelineColorBlendStateCreateInfo cb{};
-  cb.sType = VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO;
-  cb.attachmentCount = 1;
-  cb.pAttachments = &att;
-  VkDynamicState dyn[] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR};
-  VkPipelineDynamicStateCreateInfo dy{};
-  dy.sType = VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO;
-  dy.dynamicStateCount = 2;
-  dy.pDynamicStates = dyn;
-
-  VkGraphicsPipelineCreateInfo gi{};
-  gi.sType = VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO;
-  gi.stageCount = 2;
-  gi.pStages = stages;
-  gi.pVertexInputState = &vi;
-  gi.pInputAssemblyState = &ia;
-  gi.pViewportState = &vp;
-  gi.pRasterizationState = &rs;
-  gi.pMultisampleState = &ms;
-  gi.pDepthStencilState = &ds;
-  gi.pColorBlendState = &cb;
-  gi.pDynamicState = &dy;
-  gi.layout = m_pipelineLayout;
-  gi.renderPass = m_renderPass ? m_renderPass : m_window->defaultRenderPass();
-  VkPipeline pipe = VK_NULL_HANDLE;
-  const VkResult r = m_devFuncs->vkCreateGraphicsPipelines(m_device, m_pipelineCache, 1, &gi, nullptr, &pipe);
-  if (r != VK_SUCCESS) {
-    fail(QString::fromUtf8("Vulkan preview: cannot create the graphics pipeline (VkResult %1)").arg(int(r)));
-    return VK_NULL_HANDLE;
-  }
-  m_pipelines.emplace(key, pipe);
-  return pipe;
+  PreviewTarget t;
+  t.instance = m_window->vulkanInstance();
+  t.physicalDevice = m_window->physicalDevice();
+  t.device = m_window->device();
+  t.clearPass = m_window->defaultRenderPass();
+  t.drawPass = m_renderPass ? m_renderPass : t.clearPass;
+  t.samples = m_window->sampleCountFlagBits();
+  t.clearValueCount = t.samples > VK_SAMPLE_COUNT_1_BIT ? 3 : 2;  // colour, depth[, resolve]
+  t.frameSlots = m_window->concurrentFrameCount();
+  m_drawer.create(t);
 }
 
 void PreviewRenderer::initSwapChainResources() {}
 void PreviewRenderer::releaseSwapChainResources() {}
 
-bool PreviewRenderer::ensureStaging(FrameResources& fr, VkDeviceSize bytes) {
-  if (fr.staging && fr.stagingSize >= bytes) return true;
-  if (fr.staging) {
-    m_devFuncs->vkUnmapMemory(m_device, fr.stagingMemory);
-    m_devFuncs->vkDestroyBuffer(m_device, fr.staging, nullptr);
-    m_devFuncs->vkFreeMemory(m_device, fr.stagingMemory, nullptr);
-    fr.staging = VK_NULL_HANDLE;
-    fr.stagingMemory = VK_NULL_HANDLE;
-    fr.stagingMapped = nullptr;
-    fr.stagingSize = 0;
-  }
-  VkBufferCreateInfo bi{};
-  bi.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-  bi.size = bytes;
-  bi.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
-  bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  if (m_devFuncs->vkCreateBuffer(m_device, &bi, nullptr, &fr.staging) != VK_SUCCESS) return false;
-  VkMemoryRequirements req;
-  m_devFuncs->vkGetBufferMemoryRequirements(m_device, fr.staging, &req);
-  VkMemoryAllocateInfo ai{};
-  ai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
-  ai.allocationSize = req.size;
-  ai.memoryTypeIndex = memoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
-  if (ai.memoryTypeIndex == UINT32_MAX || m_devFuncs->vkAllocateMemory(m_device, &ai, nullptr, &fr.stagingMemory) != VK_SUCCESS ||
-      m_devFuncs->vkBindBufferMemory(m_device, fr.staging, fr.stagingMemory, 0) != VK_SUCCESS ||
-      m_devFuncs->vkMapMemory(m_device, fr.stagingMemory, 0, req.size, 0, &fr.stagingMapped) != VK_SUCCESS) {
-    m_devFuncs->vkDestroyBuffer(m_device, fr.staging, nullptr);
-    if (fr.stagingMemory) m_devFuncs->vkFreeMemory(m_device, fr.stagingMemory, nullptr);
-    fr.staging = VK_NULL_HANDLE;
-    fr.stagingMemory = VK_NULL_HANDLE;
-    return false;
-  }
-  fr.stagingSize = bytes;
-  return true;
-}
-
-void PreviewRenderer::destroySlotBuffer(SlotBuffer& buf) {
-  if (buf.mapped) m_devFuncs->vkUnmapMemory(m_device, buf.memory);
-  if (buf.buffer) m_devFuncs->vkDestroyBuffer(m_device, buf.buffer, nullptr);
-  if (buf.memory) m_devFuncs->vkFreeMemory(m_device, buf.memory, nullptr);
-  buf = SlotBuffer{};
-}
-
-bool PreviewRenderer::ensureSlotBuffer(SlotBuffer& buf, VkDeviceSize bytes) {
-  if (buf.buffer && buf.capacity >= bytes) return true;
-  destroySlotBuffer(buf);  // safe: this frame slot's previous submission has completed
-  VkBufferCreateInfo bi{};
-  bi.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-  bi.size = bytes;
-  bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-  bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  if (m_devFuncs->vkCreateBuffer(m_device, &bi, nullptr, &buf.buffer) != VK_SUCCESS) return false;
-  VkMemoryRequirements req;
-  m_devFuncs->vkGetBufferMemoryRequirements(m_device, buf.buffer, &req);
-  VkMemoryAllocateInfo ai{};
-  ai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
-  ai.allocationSize = req.size;
-  // Unified memory (lavapipe, integrated GPUs): device-local memory the CPU can map, written
-  // directly. Discrete GPUs: plain device-local memory, filled from the staging buffer.
-  const VkMemoryPropertyFlags direct = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                       VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-  ai.memoryTypeIndex = m_directUpload ? memoryType(req.memoryTypeBits, direct) : UINT32_MAX;
-  const bool mappable = ai.memoryTypeIndex != UINT32_MAX;
-  if (!mappable) ai.memoryTypeIndex = memoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
-  if (ai.memoryTypeIndex == UINT32_MAX) ai.memoryTypeIndex = memoryType(req.memoryTypeBits, 0);
-  if (m_devFuncs->vkAllocateMemory(m_device, &ai, nullptr, &buf.memory) != VK_SUCCESS ||
-      m_devFuncs->vkBindBufferMemory(m_device, buf.buffer, buf.memory, 0) != VK_SUCCESS ||
-      (mappable && m_devFuncs->vkMapMemory(m_device, buf.memory, 0, VK_WHOLE_SIZE, 0, &buf.mapped) != VK_SUCCESS)) {
-    destroySlotBuffer(buf);
-    return false;
-  }
-  buf.capacity = bytes;
-  return true;
-}
-
-void PreviewRenderer::writeDescriptors(FrameResources& fr) {
-  VkDescriptorBufferInfo info[3]{};
-  VkWriteDescriptorSet w[3]{};
-  for (int i = 0; i < 3; ++i) {
-    info[i] = {fr.slotBuffers[size_t(i)].buffer, 0, VK_WHOLE_SIZE};
-    w[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
-    w[i].dstSet = fr.descriptorSet;
-    w[i].dstBinding = uint32_t(i);
-    w[i].descriptorCount = 1;
-    w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    w[i].pBufferInfo = &info[i];
-  }
-  m_devFuncs->vkUpdateDescriptorSets(m_device, 3, w, 0, nullptr);
-  fr.descriptorsDirty = false;
-}
-
 void PreviewRenderer::startNextFrame() {
-  VkCommandBuffer cmd = m_window->currentCommandBuffer();
-  const QSize sz = m_window->swapChainImageSize();
-  FrameResources* fr = m_failed || m_frames.empty() ? nullptr : &m_frames[size_t(m_window->currentFrame()) % m_frames.size()];
-
-  // Decide what each of the three slots shows.
-  const PreviewScene::Snapshot snap = m_scene->snapshot();
-  const PreviewParams& p = m_scene->params;
-  std::array<SlotRequest, 3> req;
-  PushConstants pc{};
-  const bool havePrimary = snap.primary && !snap.primary->empty() && snap.primary->width > 0;
-  int shownFrame = -1;
-  if (fr && havePrimary) {
-    const FramesPtr& prim = snap.primary;
-    const int cur = clampFrame(*prim, p.frame);
-    shownFrame = cur;
-    // Uploads only the channels the map reads: RGB 1..3, heat the chosen one, wheel dx/dy.
-    auto request = [&](const FramesPtr& f, uint64_t gen, bool secondary, int frame, ColourMap map) {
-      SlotRequest r;
-      r.frames = f;
-      r.map = int(map);
-      const int chan = std::clamp(p.noiseChannel, 0, f->channels - 1);
-      r.key = {f.get(), gen, clampFrame(*f, frame), map == ColourMap::Heat ? chan : 0,
-               map == ColourMap::Heat ? 1 : (map == ColourMap::Wheel ? std::min(2, f->channels) : std::min(3, f->channels))};
-      r.param = m_scene->mapParameter(f, gen, secondary, frame, map, chan);
-      return r;
-    };
-    const ColourMap map0 = colourMapFor(p.mode, prim->kind);
-    req[0] = request(prim, snap.primaryGen, false, cur, map0);
-    int mode = 0;
-    if (p.mode == PreviewMode::SplitAB && snap.secondary && !snap.secondary->empty()) {
-      mode = 1;
-      req[1] = request(snap.secondary, snap.secondaryGen, true, p.frame, colourMapFor(p.mode, snap.secondary->kind));
-    } else if (p.mode == PreviewMode::OnionSkin) {
-      mode = 2;
-      const float a = float(std::clamp(p.onionAlpha, 0.0, 0.5));
-      pc.weights[1] = cur > 0 ? a : 0.f;
-      pc.weights[2] = cur + 1 < prim->count ? a : 0.f;
-      if (pc.weights[1] > 0.f) req[1] = request(prim, snap.primaryGen, false, cur - 1, map0);
-      if (pc.weights[2] > 0.f) req[2] = request(prim, snap.primaryGen, false, cur + 1, map0);
-    }
-    pc.weights[0] = 1.f - pc.weights[1] - pc.weights[2];
-    pc.maps[3] = mode;
-
-    const qreal dpr = m_window->devicePixelRatio();
-    const QSize image(prim->width, prim->height);
-    const ViewLayout l = m_scene->layout(QSizeF(sz) / dpr, image);
-    pc.xform[0] = float(l.origin.x() * dpr);
-    pc.xform[1] = float(l.origin.y() * dpr);
-    pc.xform[2] = float(l.scale * dpr);
-    pc.xform[3] = float((l.origin.x() + p.splitFraction * image.width() * l.scale) * dpr);
-    pc.size2[2] = kBackgroundGrey;
-    pc.size2[3] = float(std::max(1.0, dpr));
-  }
-
-  // Upload changed slots (and 1x1 placeholders for unused ones: every binding must be valid).
-  if (fr) {
-    const VkDeviceSize maxRange = m_window->physicalDeviceProperties()->limits.maxStorageBufferRange;
-    std::array<size_t, 3> bytes{};  // 0 = slot unchanged
-    for (size_t s = 0; s < 3; ++s) {
-      const SlotBuffer& buf = fr->slotBuffers[s];
-      if (!req[s].frames) {
-        if (!buf.valid) bytes[s] = 16;  // placeholder: four zero floats
-      } else if (!buf.valid || !(buf.key == req[s].key)) {
-        bytes[s] = size_t(req[s].frames->width) * req[s].frames->height * size_t(req[s].key.layers) * 4;
-      }
-    }
-    // Pass 1: slot buffers sized; staging needed only for those the CPU cannot map.
-    VkDeviceSize stagingBytes = 0;
-    for (size_t s = 0; fr && s < 3; ++s) {
-      if (!bytes[s]) continue;
-      SlotBuffer& buf = fr->slotBuffers[s];
-      const VkBuffer oldBuffer = buf.buffer;
-      if (bytes[s] > maxRange || !ensureSlotBuffer(buf, bytes[s])) {
-        fail(QString::fromUtf8("Vulkan preview: cannot allocate a %1 MB frame buffer (device limit %2 MB)")
-                 .arg(double(bytes[s]) / 1e6, 0, 'f', 1).arg(double(maxRange) / 1e6, 0, 'f', 1));
-        fr = nullptr;
-        break;
-      }
-      if (buf.buffer != oldBuffer) fr->descriptorsDirty = true;
-      if (!buf.mapped) stagingBytes += bytes[s];
-    }
-    if (fr && stagingBytes > 0 && !ensureStaging(*fr, stagingBytes)) {
-      fail(QString::fromUtf8("Vulkan preview: out of memory for a %1 MB staging buffer").arg(double(stagingBytes) / 1e6, 0, 'f', 1));
-      fr = nullptr;
-    }
-    // Pass 2: copy the channels in. Mapped (unified-memory) buffers take the memcpy directly: no
-    // staging copy, which on lavapipe would be a second full-frame memcpy. Host-coherent writes
-    // before vkQueueSubmit are visible to the device without a barrier.
-    VkDeviceSize offset = 0;
-    for (size_t s = 0; fr && s < 3; ++s) {
-      if (!bytes[s]) continue;
-      SlotBuffer& buf = fr->slotBuffers[s];
-      char* dst = buf.mapped ? static_cast<char*>(buf.mapped) : static_cast<char*>(fr->stagingMapped) + offset;
-      if (!req[s].frames) {
-        std::memset(dst, 0, bytes[s]);
-        buf.key = SlotKey{};
-      } else {
-        // Channels are contiguous in FrameBuffer, so the chosen ones are one block.
-        const FrameBuffer& f = *req[s].frames;
-        const size_t plane = size_t(f.width) * f.height;
-        std::memcpy(dst, f.frame(req[s].key.frame) + size_t(req[s].key.firstChannel) * plane, bytes[s]);
-        buf.key = req[s].key;
-        ++m_uploads;
-      }
-      buf.valid = true;
-      if (buf.mapped) continue;
-      // The previous draw that read this buffer (same frame slot) has finished (fence), but
-      // order the copy after any shader read all the same, then make the write visible.
-      VkBufferMemoryBarrier b{};
-      b.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER;
-      b.srcAccessMask = VK_ACCESS_SHADER_READ_BIT;
-      b.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-      b.srcQueueFamilyIndex = b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-      b.buffer = buf.buffer;
-      b.offset = 0;
-      b.size = VK_WHOLE_SIZE;
-      m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0,
-                                       nullptr, 1, &b, 0, nullptr);
-      VkBufferCopy region{offset, 0, bytes[s]};
-      m_devFuncs->vkCmdCopyBuffer(cmd, fr->staging, buf.buffer, 1, &region);
-      b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-      b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
-      m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0,
-                                       nullptr, 1, &b, 0, nullptr);
-      offset += bytes[s];
-    }
-    if (fr && fr->descriptorsDirty) writeDescriptors(*fr);
-  }
-
-  // Per-slot sizes and map parameters (slots that are unused keep harmless defaults).
-  PipelineKey pipeKey{};
-  pipeKey[0] = pc.maps[3];
-  for (size_t s = 0; s < 3; ++s) {
-    const float w = req[s].frames ? float(req[s].frames->width) : 1.f;
-    const float h = req[s].frames ? float(req[s].frames->height) : 1.f;
-    if (s == 0) pc.size01[0] = w, pc.size01[1] = h;
-    if (s == 1) pc.size01[2] = w, pc.size01[3] = h;
-    if (s == 2) pc.size2[0] = w, pc.size2[1] = h;
-    pc.mparam[s] = req[s].param;
-    // Unused slots hold a 1-layer placeholder: read it as grey with weight 0.
-    pipeKey[1 + 2 * s] = req[s].frames ? req[s].map : int(ColourMap::Rgb);
-    pipeKey[2 + 2 * s] = req[s].frames ? req[s].key.layers : 1;
-  }
-
-  // Without a picture to draw, the default pass clears to the background instead.
-  const VkPipeline pipe = fr && req[0].frames ? pipeline(pipeKey) : VK_NULL_HANDLE;
-  VkClearValue clear[3]{};
-  clear[0].color = {{kBackgroundGrey, kBackgroundGrey, kBackgroundGrey, 1.f}};
-  clear[1].depthStencil = {1.f, 0};
-  clear[2].color = clear[0].color;
-  VkRenderPassBeginInfo rb{};
-  rb.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO;
-  rb.renderPass = m_renderPass && pipe ? m_renderPass : m_window->defaultRenderPass();
-  rb.framebuffer = m_window->currentFramebuffer();
-  rb.renderArea.extent = {uint32_t(sz.width()), uint32_t(sz.height())};
-  rb.clearValueCount = m_window->sampleCountFlagBits() > VK_SAMPLE_COUNT_1_BIT ? 3 : 2;
-  rb.pClearValues = clear;
-  m_devFuncs->vkCmdBeginRenderPass(cmd, &rb, VK_SUBPASS_CONTENTS_INLINE);
-  if (pipe) {
-    VkViewport v{0.f, 0.f, float(sz.width()), float(sz.height()), 0.f, 1.f};
-    VkRect2D sc{{0, 0}, {uint32_t(sz.width()), uint32_t(sz.height())}};
-    m_devFuncs->vkCmdSetViewport(cmd, 0, 1, &v);
-    m_devFuncs->vkCmdSetScissor(cmd, 0, 1, &sc);
-    m_devFuncs->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipe);
-    m_devFuncs->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, m_pipelineLayout, 0, 1,
-                                        &fr->descriptorSet, 0, nullptr);
-    m_devFuncs->vkCmdPushConstants(cmd, m_pipelineLayout, VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(pc), &pc);
-    m_devFuncs->vkCmdDraw(cmd, 3, 1, 0, 0);
-  }
-  m_devFuncs->vkCmdEndRenderPass(cmd);
+  const int shown = m_drawer.record(m_window->currentCommandBuffer(), m_window->currentFramebuffer(),
+                                    m_window->swapChainImageSize(), m_window->devicePixelRatio(), m_window->currentFrame());
   m_window->frameReady();
-  if (shownFrame >= 0 && fr) emit m_window->frameRendered(shownFrame);
-}
-
-void PreviewRenderer::destroyFrameResources(FrameResources& fr) {
-  for (auto& b : fr.slotBuffers) destroySlotBuffer(b);
-  if (fr.staging) {
-    m_devFuncs->vkUnmapMemory(m_device, fr.stagingMemory);
-    m_devFuncs->vkDestroyBuffer(m_device, fr.staging, nullptr);
-    m_devFuncs->vkFreeMemory(m_device, fr.stagingMemory, nullptr);
-  }
-  fr = FrameResources{};
+  if (shown >= 0) emit m_window->frameRendered(shown);
 }
 
 void PreviewRenderer::releaseResources() {
-  if (!m_devFuncs) return;
-  for (auto& fr : m_frames) destroyFrameResources(fr);  // descriptor sets go with the pool
-  m_frames.clear();
-  for (auto& kv : m_pipelines) m_devFuncs->vkDestroyPipeline(m_device, kv.second, nullptr);
-  m_pipelines.clear();
-  if (m_vertShader) m_devFuncs->vkDestroyShaderModule(m_device, m_vertShader, nullptr);
-  if (m_fragShader) m_devFuncs->vkDestroyShaderModule(m_device, m_fragShader, nullptr);
-  m_vertShader = VK_NULL_HANDLE;
-  m_fragShader = VK_NULL_HANDLE;
-  if (m_pipelineCache) m_devFuncs->vkDestroyPipelineCache(m_device, m_pipelineCache, nullptr);
-  if (m_pipelineLayout) m_devFuncs->vkDestroyPipelineLayout(m_device, m_pipelineLayout, nullptr);
-  if (m_descriptorPool) m_devFuncs->vkDestroyDescriptorPool(m_device, m_descriptorPool, nullptr);
-  if (m_setLayout) m_devFuncs->vkDestroyDescriptorSetLayout(m_device, m_setLayout, nullptr);
-  if (m_renderPass) m_devFuncs->vkDestroyRenderPass(m_device, m_renderPass, nullptr);
-  m_renderPass = VK_NULL_HANDLE;
-  m_pipelineCache = VK_NULL_HANDLE;
-  m_pipelineLayout = VK_NULL_HANDLE;
-  m_descriptorPool = VK_NULL_HANDLE;
-  m_setLayout = VK_NULL_HANDLE;
-  m_device = VK_NULL_HANDLE;
-  m_devFuncs = nullptr;
+  m_drawer.release();
+  if (m_renderPass) {
+    m_window->vulkanInstance()->deviceFunctions(m_window->device())->vkDestroyRenderPass(m_window->device(), m_renderPass, nullptr);
+    m_renderPass = VK_NULL_HANDLE;
+  }
 }
 
 }  // namespace ns::ui

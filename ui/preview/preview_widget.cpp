@@ -2,12 +2,16 @@
 
 #include <QLabel>
 #include <QVBoxLayout>
+#include <QVulkanFunctions>
 #include <QVulkanInstance>
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <spdlog/spdlog.h>
 
 #include "ui/preview/preview_fallback_view.h"
+#include "ui/preview/preview_offscreen_renderer.h"
+#include "ui/preview/preview_offscreen_view.h"
 #include "ui/preview/preview_renderer.h"
 #include "ui/preview/preview_window.h"
 #include "ui/preview/reference_render.h"
@@ -49,14 +53,52 @@ PreviewWidget::PreviewWidget(QWidget* parent, PreviewOptions options) : QWidget(
     switchToFallback(reason);
     return;
   }
+  PreviewPresent present = options.present;
+  const QByteArray env = qgetenv("NS_PREVIEW_PRESENT");
+  if (present == PreviewPresent::Auto && env == "swapchain") present = PreviewPresent::SwapChain;
+  if (present == PreviewPresent::Auto && env == "offscreen") present = PreviewPresent::Offscreen;
+  createVulkanView(present);
+}
+
+bool PreviewWidget::createVulkanView(PreviewPresent present) {
+  // The first device, as QVulkanWindow picks by default.
+  QVulkanFunctions* f = m_instance->functions();
+  uint32_t count = 0;
+  f->vkEnumeratePhysicalDevices(m_instance->vkInstance(), &count, nullptr);
+  std::vector<VkPhysicalDevice> devices(count);
+  if (count > 0) f->vkEnumeratePhysicalDevices(m_instance->vkInstance(), &count, devices.data());
+  if (count == 0 || devices.empty()) {
+    switchToFallback(tr("Vulkan unavailable (no physical device); drawing with QPainter."));
+    return false;
+  }
+  VkPhysicalDeviceProperties props;
+  f->vkGetPhysicalDeviceProperties(devices[0], &props);
+  if (present == PreviewPresent::Auto)
+    present = props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? PreviewPresent::Offscreen : PreviewPresent::SwapChain;
+  auto* layout = static_cast<QVBoxLayout*>(this->layout());
+
+  if (present == PreviewPresent::Offscreen) {
+    spdlog::info("preview: Vulkan on {} ({}), drawn offscreen and presented by Qt", props.deviceName,
+                 props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? "a CPU device" : "asked for");
+    auto* view = new PreviewOffscreenView(m_instance.get(), devices[0], &m_scene, this);
+    m_offscreen = view;
+    layout->addWidget(view, 1);
+    connect(view, &PreviewOffscreenView::frameRendered, this, &PreviewWidget::frameShown);
+    // A view replaced after a synchronous failure may still deliver its queued report: ignore it.
+    connect(view, &PreviewOffscreenView::failed, this, [this, view](const QString& reason) {
+      if (m_offscreen == view) switchToFallback(reason);
+    });
+    connectInput(view);
+    if (!view->create()) {
+      switchToFallback(tr("%1; drawing with QPainter.").arg(view->renderer()->failure()));
+      return false;
+    }
+    return true;
+  }
+
+  spdlog::info("preview: Vulkan on {}, drawn into a swap chain", props.deviceName);
   m_window = new PreviewWindow(&m_scene);
   m_window->setVulkanInstance(m_instance.get());
-  if (m_window->availablePhysicalDevices().isEmpty()) {
-    delete m_window;
-    m_window = nullptr;
-    switchToFallback(tr("Vulkan unavailable (no physical device); drawing with QPainter."));
-    return;
-  }
   m_container = QWidget::createWindowContainer(m_window, this);
   m_container->setMinimumSize(16, 16);
   m_container->setFocusPolicy(Qt::StrongFocus);
@@ -77,6 +119,7 @@ PreviewWidget::PreviewWidget(QWidget* parent, PreviewOptions options) : QWidget(
     }
   });
   watchdog->start();
+  return true;
 }
 
 PreviewWidget::~PreviewWidget() {
@@ -88,6 +131,8 @@ PreviewWidget::~PreviewWidget() {
     m_container = nullptr;
     m_window = nullptr;
   }
+  delete m_offscreen;  // destroys its device: the instance must still live
+  m_offscreen = nullptr;
   m_instance.reset();
 }
 
@@ -102,13 +147,17 @@ void PreviewWidget::connectInput(View* view) {
 
 void PreviewWidget::switchToFallback(const QString& reason) {
   spdlog::warn("preview: {}", reason.toStdString());
-  const bool wasVulkan = m_window != nullptr;
+  const bool wasVulkan = usingVulkan();
   if (m_window) {
     m_window->destroy();
     m_container->deleteLater();  // may be inside one of the window's signals
     m_container = nullptr;
     m_window = nullptr;
   }
+  // Failures reach here queued or from the constructor, never from inside the view's paint event,
+  // so it can go now (its device must be gone before the instance is).
+  delete m_offscreen;
+  m_offscreen = nullptr;
   m_reason = reason;
   m_reasonLabel->setText(reason);
   m_reasonLabel->setToolTip(reason);
@@ -126,6 +175,8 @@ void PreviewWidget::switchToFallback(const QString& reason) {
 void PreviewWidget::requestRender() {
   if (m_window)
     m_window->requestUpdate();
+  else if (m_offscreen)
+    m_offscreen->update();
   else if (m_fallback)
     m_fallback->update();
 }
@@ -187,6 +238,7 @@ void PreviewWidget::advanceFrame() {
 
 QSizeF PreviewWidget::viewSize() const {
   if (m_window) return QSizeF(m_window->size());
+  if (m_offscreen) return QSizeF(m_offscreen->size());
   if (m_fallback) return QSizeF(m_fallback->size());
   return {};
 }
@@ -274,11 +326,19 @@ QImage PreviewWidget::grabPreview() {
       img = img.rgbSwapped();
     return img.convertToFormat(QImage::Format_RGB32);
   }
+  if (m_offscreen) return m_offscreen->grab().toImage().convertToFormat(QImage::Format_RGB32);
   if (m_fallback) return m_fallback->grab().toImage().convertToFormat(QImage::Format_RGB32);
   return {};
 }
 
+QString PreviewWidget::drawingPath() const {
+  if (m_window) return QStringLiteral("vulkan swap chain");
+  if (m_offscreen) return QStringLiteral("vulkan offscreen");
+  return QStringLiteral("qpainter");
+}
+
 int PreviewWidget::uploadCount() const {
+  if (m_offscreen) return m_offscreen->renderer()->uploadCount();
   return m_window && m_window->renderer() ? m_window->renderer()->uploadCount() : -1;
 }
 

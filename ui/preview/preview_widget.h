@@ -1,8 +1,12 @@
 #pragma once
-// PreviewWidget: the live preview dock's content. Embeds PreviewWindow (Vulkan) with
-// QWidget::createWindowContainer, or, when no Vulkan instance/device can be made (or
-// NS_PREVIEW_FORCE_FALLBACK=1), shows a one-line reason above a QPainter view that draws the same
-// picture from referenceRender(). The rest of the app only uses this class and its signals.
+// PreviewWidget: the live preview dock's content. Shows the picture one of three ways:
+// - Vulkan swap chain: PreviewWindow embedded with QWidget::createWindowContainer (GPUs);
+// - Vulkan offscreen: PreviewOffscreenView, Vulkan draws into an image that Qt presents (CPU
+//   Vulkan devices such as lavapipe, whose X11 swap chain is far slower than Qt's backing store;
+//   see preview_offscreen_renderer.h);
+// - QPainter fallback: when no Vulkan instance/device can be made (or NS_PREVIEW_FORCE_FALLBACK=1),
+//   a one-line reason above a view that draws the same picture from referenceRender().
+// The rest of the app only uses this class and its signals.
 //
 // Threads: setFrames/setSecondaryFrames may be called from any thread (mutex-guarded handoff; the
 // latest buffer wins, intermediate x̂0 previews are dropped, not queued). Everything else is UI
@@ -26,10 +30,16 @@ namespace ns::ui {
 
 class PreviewWindow;
 class PreviewFallbackView;
+class PreviewOffscreenView;
+
+// How a working Vulkan device reaches the screen. Auto: offscreen on CPU devices, swap chain on
+// GPUs. Env NS_PREVIEW_PRESENT=swapchain|offscreen overrides Auto (tests run both).
+enum class PreviewPresent { Auto, SwapChain, Offscreen };
 
 struct PreviewOptions {
   bool forceFallback = false;  // QPainter view even if Vulkan works (also env NS_PREVIEW_FORCE_FALLBACK=1)
   bool validation = false;     // enable VK_LAYER_KHRONOS_validation (also env NS_VULKAN_VALIDATION=1)
+  PreviewPresent present = PreviewPresent::Auto;
 };
 
 class PreviewWidget : public QWidget {
@@ -66,10 +76,14 @@ class PreviewWidget : public QWidget {
   // Image pixel coordinates (continuous) under a position in this preview's view.
   QPointF viewToImage(QPointF viewPos) const;
 
-  bool usingVulkan() const { return m_window != nullptr; }
+  bool usingVulkan() const { return m_window != nullptr || m_offscreen != nullptr; }
   QString fallbackReason() const { return m_reason; }
-  PreviewWindow* vulkanWindow() const { return m_window; }
-  // What is on screen now, as Format_RGB32 (Vulkan: QVulkanWindow::grab(), BGRA fixed).
+  // "vulkan swap chain", "vulkan offscreen" or "qpainter" (status text, benchmarks, logs).
+  QString drawingPath() const;
+  QVulkanInstance* vulkanInstance() const { return usingVulkan() ? m_instance.get() : nullptr; }
+  PreviewWindow* vulkanWindow() const { return m_window; }          // swap-chain path only
+  PreviewOffscreenView* offscreenView() const { return m_offscreen; }  // offscreen path only
+  // What is on screen now, as Format_RGB32 (swap chain: QVulkanWindow::grab(), BGRA fixed).
   QImage grabPreview();
   // Frame-slot uploads done by the Vulkan renderer so far (-1 in the fallback).
   int uploadCount() const;
@@ -84,6 +98,8 @@ class PreviewWidget : public QWidget {
 
  private:
   void switchToFallback(const QString& reason);
+  // Makes the swap-chain or offscreen view for the instance's first device; false: fell back.
+  bool createVulkanView(PreviewPresent present);
   template <class View>
   void connectInput(View* view);
   QSizeF viewSize() const;
@@ -97,6 +113,7 @@ class PreviewWidget : public QWidget {
   std::unique_ptr<QVulkanInstance> m_instance;
   PreviewWindow* m_window = nullptr;  // owned by m_container
   QWidget* m_container = nullptr;
+  PreviewOffscreenView* m_offscreen = nullptr;  // child; deleted before m_instance
   PreviewFallbackView* m_fallback = nullptr;
   QLabel* m_reasonLabel = nullptr;
   QString m_reason;

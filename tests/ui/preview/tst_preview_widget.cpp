@@ -1,8 +1,11 @@
-// Tests ui/preview/ Vulkan path (PreviewWidget + PreviewWindow + PreviewRenderer + preview.frag)
-// on lavapipe under xvfb-run: every mode's grab matches referenceRender() of the same input,
-// resizing recreates the swap chain, unchanged frames are not re-uploaded, only the latest
-// setFrames is drawn, and the validation layer reports nothing. Skips (with the reason) when no
-// Vulkan instance can be made here; tst_preview_fallback covers the QPainter path regardless.
+// Tests ui/preview/ Vulkan paths (PreviewWidget + PreviewDrawer + preview.frag, presented through
+// PreviewOffscreenView or PreviewWindow's swap chain) on lavapipe under xvfb-run: every mode's
+// grab matches referenceRender() of the same input, resizing recreates the render target,
+// unchanged frames are not re-uploaded, only the latest setFrames is drawn, Auto picks the
+// offscreen path on a CPU device, and the validation layer reports nothing. The CTest entry
+// tst_ui_preview runs the default (offscreen on lavapipe); tst_ui_preview_swapchain runs this
+// class again with NS_PREVIEW_PRESENT=swapchain. Skips (with the reason) when no Vulkan instance
+// can be made here; tst_preview_fallback covers the QPainter path regardless.
 #include "tests/support/ns_test.h"
 
 #include <QLabel>
@@ -12,6 +15,8 @@
 #include <memory>
 
 #include "tests/ui/preview/preview_test_frames.h"
+#include "ui/preview/preview_offscreen_renderer.h"
+#include "ui/preview/preview_offscreen_view.h"
 #include "ui/preview/preview_widget.h"
 #include "ui/preview/preview_window.h"
 #include "ui/preview/reference_render.h"
@@ -38,6 +43,18 @@ QString validationReport() {
   return QString("%1 validation message(s): %2").arg(g_validationMessages).arg(g_validationTexts.join(" | "));
 }
 
+// The device the shown Vulkan view draws with (swap chain or offscreen).
+VkDevice deviceOf(const PreviewWidget& w) {
+  if (w.vulkanWindow()) return w.vulkanWindow()->device();
+  return w.offscreenView() ? w.offscreenView()->renderer()->device() : VK_NULL_HANDLE;
+}
+
+// The swap chain is valid / the offscreen renderer has not failed.
+bool viewValid(const PreviewWidget& w) {
+  if (w.vulkanWindow()) return w.vulkanWindow()->isValid();
+  return w.offscreenView() && !w.offscreenView()->renderer()->failed();
+}
+
 bool waitShown(PreviewWidget& w, int timeoutMs = 5000) {
   QSignalSpy spy(&w, &PreviewWidget::frameShown);
   w.requestRender();
@@ -54,10 +71,12 @@ class TstPreviewWidget : public QObject {
   void flowWheelMatchesReference();
   void splitMatchesReference();
   void onionMatchesReference();
-  void resizeRecreatesSwapChain();
+  void resizeRecreatesTarget();
   void uploadsOnlyWhenFramesChange();
   void stagingPathMatchesReference();
-  void inspectorOnVulkanWindow();
+  void readbackCopyPathMatchesReference();
+  void inspectorOnVulkanView();
+  void presentPathFollowsDevice();
 
  private:
   // A shown Vulkan preview with validation on, or null with `why` set.
@@ -76,7 +95,7 @@ std::unique_ptr<PreviewWidget> TstPreviewWidget::open(QSize size, QString* why) 
     *why = w->fallbackReason();
     return nullptr;
   }
-  w->vulkanWindow()->vulkanInstance()->installDebugOutputFilter(countValidation);
+  w->vulkanInstance()->installDebugOutputFilter(countValidation);
   w->resize(size);
   w->show();
   if (!QTest::qWaitForWindowExposed(w.get())) {
@@ -119,12 +138,14 @@ void TstPreviewWidget::validationLayerActive() {
   QString why;
   auto w = open(QSize(64, 48), &why);
   if (!w) QSKIP(qPrintable("Vulkan unavailable here: " + why));
-  QVulkanInstance* inst = w->vulkanWindow()->vulkanInstance();
+  QVulkanInstance* inst = w->vulkanInstance();
   QVERIFY2(inst->layers().contains("VK_LAYER_KHRONOS_validation"), "validation layer not enabled");
   QVERIFY2(inst->extensions().contains("VK_EXT_debug_report"), "debug report extension not enabled: messages would be lost");
   w->setFrames(nstest::rgbFrames(64, 48));
   QVERIFY(waitShown(*w));
-  QVERIFY(w->vulkanWindow()->isValid());
+  QVERIFY(viewValid(*w));
+  qInfo("drawing path: %s%s", qPrintable(w->drawingPath()),
+        w->offscreenView() && w->offscreenView()->renderer()->readsTargetInPlace() ? " (linear target read in place)" : "");
   // Positive control: an invalid call must reach the counter, or "0 messages" below means nothing.
   // (A zero-size buffer is rejected by the layer before it reaches the driver.)
   const int before = g_validationMessages;
@@ -133,9 +154,11 @@ void TstPreviewWidget::validationLayerActive() {
   bad.size = 0;
   bad.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
   VkBuffer buf = VK_NULL_HANDLE;
-  QVulkanDeviceFunctions* df = inst->deviceFunctions(w->vulkanWindow()->device());
-  const VkResult r = df->vkCreateBuffer(w->vulkanWindow()->device(), &bad, nullptr, &buf);
-  if (r == VK_SUCCESS && buf) df->vkDestroyBuffer(w->vulkanWindow()->device(), buf, nullptr);
+  const VkDevice dev = deviceOf(*w);
+  QVERIFY(dev != VK_NULL_HANDLE);
+  QVulkanDeviceFunctions* df = inst->deviceFunctions(dev);
+  const VkResult r = df->vkCreateBuffer(dev, &bad, nullptr, &buf);
+  if (r == VK_SUCCESS && buf) df->vkDestroyBuffer(dev, buf, nullptr);
   QVERIFY2(g_validationMessages > before, "the validation layer did not report an invalid vkCreateBuffer");
   g_validationMessages = before;
   g_validationTexts.clear();
@@ -226,7 +249,7 @@ void TstPreviewWidget::onionMatchesReference() {
   QVERIFY2(g_validationMessages == 0, qPrintable(validationReport()));
 }
 
-void TstPreviewWidget::resizeRecreatesSwapChain() {
+void TstPreviewWidget::resizeRecreatesTarget() {
   const ns::FrameBuffer f = nstest::rgbFrames(160, 120);
   QString why;
   auto w = open(QSize(160, 120), &why);
@@ -261,7 +284,7 @@ void TstPreviewWidget::uploadsOnlyWhenFramesChange() {
   if (!w) QSKIP(qPrintable("Vulkan unavailable here: " + why));
   w->setFrames(nstest::rgbFrames(128, 96, 1, 1));
   QVERIFY(waitShown(*w));
-  const int inFlight = w->vulkanWindow()->concurrentFrameCount();
+  const int inFlight = w->vulkanWindow() ? w->vulkanWindow()->concurrentFrameCount() : 1;
   for (int i = 0; i < inFlight + 1; ++i) QVERIFY(waitShown(*w));  // every frame-in-flight copy filled once
   const int settled = w->uploadCount();
   for (int i = 0; i < 4; ++i) QVERIFY(waitShown(*w));
@@ -300,7 +323,30 @@ void TstPreviewWidget::stagingPathMatchesReference() {
   QVERIFY2(g_validationMessages == 0, qPrintable(validationReport()));
 }
 
-void TstPreviewWidget::inspectorOnVulkanWindow() {
+void TstPreviewWidget::readbackCopyPathMatchesReference() {
+  // lavapipe renders to a linear image the offscreen view reads in place; this takes the path of
+  // devices that cannot (optimal image + vkCmdCopyImageToBuffer into a mapped buffer), at two sizes.
+  qputenv("NS_PREVIEW_FORCE_READBACK", "1");
+  QString why;
+  auto w = open(QSize(120, 90), &why);
+  qunsetenv("NS_PREVIEW_FORCE_READBACK");
+  if (!w) QSKIP(qPrintable("Vulkan unavailable here: " + why));
+  if (w->offscreenView()) QVERIFY(!w->offscreenView()->renderer()->readsTargetInPlace());
+  const ns::FrameBuffer f = nstest::rgbFrames(120, 90, 1, 9);
+  w->setFrames(f);
+  QVERIFY(waitShown(*w));
+  nstest::ImageDiff d = nstest::compareImages(w->grabPreview(), referenceRender(f, PreviewParams{}));
+  QVERIFY2(d.compared == 120 * 90 && d.maxDiff <= 2, qPrintable(QString("readback path: max diff %1 over %2 px").arg(d.maxDiff).arg(d.compared)));
+  w->resize(240, 180);  // a new target and readback buffer
+  QTest::qWait(50);
+  QVERIFY(waitShown(*w));
+  d = nstest::compareImages(w->grabPreview(), referenceRender(f, PreviewParams{}).scaled(240, 180, Qt::IgnoreAspectRatio, Qt::FastTransformation));
+  QVERIFY2(d.compared == 240 * 180 && d.maxDiff <= 2, qPrintable(QString("readback path, 2x: max diff %1 over %2 px").arg(d.maxDiff).arg(d.compared)));
+  w.reset();
+  QVERIFY2(g_validationMessages == 0, qPrintable(validationReport()));
+}
+
+void TstPreviewWidget::inspectorOnVulkanView() {
   QString why;
   auto w = open(QSize(100, 80), &why);
   if (!w) QSKIP(qPrintable("Vulkan unavailable here: " + why));
@@ -309,9 +355,13 @@ void TstPreviewWidget::inspectorOnVulkanWindow() {
   w->setNoiseChannel(2);
   QVERIFY(waitShown(*w));
   QSignalSpy spy(w.get(), &PreviewWidget::pixelInspected);
-  QMouseEvent move(QEvent::MouseMove, QPointF(21, 31), w->vulkanWindow()->mapToGlobal(QPointF(21, 31)), Qt::NoButton,
-                   Qt::NoButton, Qt::NoModifier);
-  QCoreApplication::sendEvent(w->vulkanWindow(), &move);
+  // The event goes where the user's pointer would: the swap chain's window or the offscreen view.
+  QObject* target = w->vulkanWindow() ? static_cast<QObject*>(w->vulkanWindow()) : w->offscreenView();
+  QVERIFY(target);
+  const QPointF global = w->vulkanWindow() ? w->vulkanWindow()->mapToGlobal(QPointF(21, 31))
+                                           : w->offscreenView()->mapToGlobal(QPointF(21, 31));
+  QMouseEvent move(QEvent::MouseMove, QPointF(21, 31), global, Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(target, &move);
   QCOMPARE(spy.count(), 1);
   QCOMPARE(spy.at(0).at(0).toInt(), 10);
   QCOMPARE(spy.at(0).at(1).toInt(), 15);
@@ -320,9 +370,36 @@ void TstPreviewWidget::inspectorOnVulkanWindow() {
   QVERIFY2(g_validationMessages == 0, qPrintable(validationReport()));
 }
 
+void TstPreviewWidget::presentPathFollowsDevice() {
+  QString why;
+  auto w = open(QSize(64, 48), &why);
+  if (!w) QSKIP(qPrintable("Vulkan unavailable here: " + why));
+  // What the first device is decides Auto; NS_PREVIEW_PRESENT overrides it.
+  QVulkanFunctions* f = w->vulkanInstance()->functions();
+  uint32_t count = 1;
+  VkPhysicalDevice dev = VK_NULL_HANDLE;
+  f->vkEnumeratePhysicalDevices(w->vulkanInstance()->vkInstance(), &count, &dev);
+  QVERIFY(dev != VK_NULL_HANDLE);
+  VkPhysicalDeviceProperties props;
+  f->vkGetPhysicalDeviceProperties(dev, &props);
+  const QByteArray env = qgetenv("NS_PREVIEW_PRESENT");
+  const bool offscreen = env == "offscreen" || (env != "swapchain" && props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU);
+  QCOMPARE(w->drawingPath(), offscreen ? QStringLiteral("vulkan offscreen") : QStringLiteral("vulkan swap chain"));
+  QCOMPARE(w->offscreenView() != nullptr, offscreen);
+  QCOMPARE(w->vulkanWindow() != nullptr, !offscreen);
+  // Either way the picture is drawn and grabbed at the widget's size.
+  w->setFrames(nstest::rgbFrames(64, 48));
+  QVERIFY(waitShown(*w));
+  const nstest::ImageDiff d = nstest::compareImages(w->grabPreview(), referenceRender(nstest::rgbFrames(64, 48), PreviewParams{}));
+  QVERIFY2(d.compared == 64 * 48 && d.maxDiff <= 2, qPrintable(QString("max diff %1 over %2 px").arg(d.maxDiff).arg(d.compared)));
+  w.reset();
+  QVERIFY2(g_validationMessages == 0, qPrintable(validationReport()));
+}
+
 NS_REGISTER_TEST(TstPreviewWidget, validationLayerActive, rgbMatchesReference, noiseHeatMatchesReference,
-                 flowWheelMatchesReference, splitMatchesReference, onionMatchesReference, resizeRecreatesSwapChain,
-                 uploadsOnlyWhenFramesChange, stagingPathMatchesReference, inspectorOnVulkanWindow)
+                 flowWheelMatchesReference, splitMatchesReference, onionMatchesReference, resizeRecreatesTarget,
+                 uploadsOnlyWhenFramesChange, stagingPathMatchesReference, readbackCopyPathMatchesReference, inspectorOnVulkanView,
+                 presentPathFollowsDevice)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_preview_widget.moc"
 #endif
