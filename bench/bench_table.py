@@ -122,6 +122,13 @@ def main(folder):
                         "%.1f ms (CPU %.1f)" % (ms(v), v.get("proc_cpu_ms", 0)),
                         "%.1f ms (CPU %.1f) QPainter" % (ms(q), q.get("proc_cpu_ms", 0)), ms(v) / ms(q),
                         "frame time ÷ baseline (< 1 = faster)")
+        for size in (512, 1024):
+            sc, q = r.get("BM_VulkanSwapChain_Rgb/%d" % size), r.get("BM_QPainter_Rgb/%d" % size)
+            if sc and q:
+                add("Preview", "RGB frame %d² (%s)" % (size, sc.get("label", "vulkan swap chain")),
+                    "%.1f ms (CPU %.1f)" % (ms(sc), sc.get("proc_cpu_ms", 0)),
+                    "%.1f ms (CPU %.1f) QPainter" % (ms(q), q.get("proc_cpu_ms", 0)), ms(sc) / ms(q),
+                    "frame time ÷ baseline (< 1 = faster)")
     else:
         missing.append("bench_ui_preview")
 
