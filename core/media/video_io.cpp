@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/media/image_io.h"
+#include "core/media/video_frames.h"
 
 namespace ns::media {
 
@@ -24,10 +25,13 @@ std::string lowerExt(const std::string& path) {
   return e;
 }
 
-at::Tensor matToTensor(const cv::Mat& bgr) {
-  cv::Mat rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  return at::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, at::kByte).clone().permute({2, 0, 1});
+// Decoders hand out BGR, but a grey or BGRA stream is possible: make it BGR. False: not 8-bit.
+bool toBgr(cv::Mat& frame) {
+  if (frame.type() == CV_8UC3) return true;
+  if (frame.type() == CV_8UC1) cv::cvtColor(frame, frame, cv::COLOR_GRAY2BGR);
+  else if (frame.type() == CV_8UC4) cv::cvtColor(frame, frame, cv::COLOR_BGRA2BGR);
+  else return false;
+  return true;
 }
 }  // namespace
 
@@ -56,34 +60,48 @@ Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits) 
                                               std::to_string(limits.maxHeight));
   double fps = cap.get(cv::CAP_PROP_FPS);
   if (!(fps > 0 && fps < 1000)) fps = 24.0;
-  std::vector<at::Tensor> frames;
+  // Frames are converted straight into the clip tensor, sized by the container's frame count
+  // (exact for most files, only a hint for some): frames beyond it go to `extra`, unused slots
+  // are dropped at the end.
+  const double hint = cap.get(cv::CAP_PROP_FRAME_COUNT);
+  const int64_t capacity = hint >= 1 && hint <= double(limits.maxFrames) ? int64_t(hint) : 0;
+  at::Tensor out = at::empty({capacity, 3, h, w}, at::kFloat);
+  std::vector<at::Tensor> extra;
+  int64_t count = 0;
   cv::Mat frame;
   while (true) {
     bool ok = false;
     try {
       ok = cap.read(frame);
     } catch (const cv::Exception& e) {
-      return makeError(ErrorKind::BadInput, path + ": decoding failed at frame " + std::to_string(frames.size()) +
-                                                " (" + e.what() + ")");
+      return makeError(ErrorKind::BadInput, path + ": decoding failed at frame " + std::to_string(count) + " (" +
+                                                e.what() + ")");
     }
     if (!ok || frame.empty()) break;
-    if (int(frames.size()) >= limits.maxFrames)
+    if (count >= limits.maxFrames)
       return makeError(ErrorKind::BadInput, path + ": more than " + std::to_string(limits.maxFrames) +
                                                 " frames (raise the frame limit to load it)");
     if (frame.cols != w || frame.rows != h)
-      return makeError(ErrorKind::BadInput, path + ": frame " + std::to_string(frames.size()) + " changes size");
-    frames.push_back(matToTensor(frame));
+      return makeError(ErrorKind::BadInput, path + ": frame " + std::to_string(count) + " changes size");
+    if (!toBgr(frame))
+      return makeError(ErrorKind::BadInput, path + ": frame " + std::to_string(count) + " is not 8-bit colour");
+    at::Tensor dst = count < capacity ? out[count] : extra.emplace_back(at::empty({3, h, w}, at::kFloat));
+    bgrToPlanarRgb(frame.ptr<uint8_t>(0), frame.step[0], w, h, dst.data_ptr<float>());
+    ++count;
   }
-  if (frames.empty()) return makeError(ErrorKind::BadInput, path + ": the video has no decodable frames");
+  if (count == 0) return makeError(ErrorKind::BadInput, path + ": the video has no decodable frames");
   VideoClip clip;
-  clip.frames = at::stack(frames).to(at::kFloat).div(127.5).sub(1.0).contiguous();
+  if (!extra.empty())
+    clip.frames = at::cat({out, at::stack(extra)});
+  else
+    clip.frames = count == capacity ? out : out.narrow(0, 0, count).clone();  // clone: free the unused slots
   clip.fps = fps;
-  spdlog::info("read {}: {} frames {}x{} at {:.2f} fps", path, frames.size(), w, h, fps);
+  spdlog::info("read {}: {} frames {}x{} at {:.2f} fps", path, count, w, h, fps);
   return clip;
 }
 
 Result<void> writeVideo(const std::string& path, const at::Tensor& framesIn, double fps, const JobContext* ctx) {
-  at::Tensor frames = framesIn.detach().to(at::kCPU).to(at::kFloat);
+  const at::Tensor frames = framesIn.detach().to(at::kCPU).to(at::kFloat).contiguous();
   if (frames.dim() != 4 || frames.size(1) != 3)
     return makeError(ErrorKind::Internal, path + ": writeVideo expects [F,3,H,W]");
   const std::string ext = lowerExt(path);
@@ -112,17 +130,17 @@ Result<void> writeVideo(const std::string& path, const at::Tensor& framesIn, dou
       dropTemp();
       return makeError(ErrorKind::Io, path + ": cannot open a video writer for this format");
     }
-    at::Tensor u8 = frames.add(1.0).mul(127.5).round().clamp(0, 255).to(at::kByte).permute({0, 2, 3, 1}).contiguous();
-    const int total = int(u8.size(0));
+    const int total = int(frames.size(0));
+    const float* src = frames.data_ptr<float>();
+    const size_t frameFloats = size_t(3) * size_t(h) * size_t(w);
+    cv::Mat bgr(h, w, CV_8UC3);  // reused for every frame
     for (int i = 0; i < total; ++i) {
       if (ctx && !ctx->report(i, total, "export")) {
         writer.release();
         dropTemp();
         return makeError(ErrorKind::Cancelled, path + ": export cancelled; nothing was written");
       }
-      cv::Mat rgb(h, w, CV_8UC3, u8[i].data_ptr());
-      cv::Mat bgr;
-      cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+      planarRgbToBgr(src + size_t(i) * frameFloats, w, h, bgr.ptr<uint8_t>(0), bgr.step[0]);
       writer.write(bgr);
     }
     if (ctx) ctx->report(total, total, "export");
