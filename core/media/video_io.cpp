@@ -96,6 +96,8 @@ Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits) 
   else
     clip.frames = count == capacity ? out : out.narrow(0, 0, count).clone();  // clone: free the unused slots
   clip.fps = fps;
+  if (capacity != count)
+    spdlog::warn("{}: the container announces {} frames, {} decoded", path, capacity, count);
   spdlog::info("read {}: {} frames {}x{} at {:.2f} fps", path, count, w, h, fps);
   return clip;
 }

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -254,6 +255,57 @@ void TstCorruptMedia::videosWithoutFramesOrCodecAreRefused() {
     const auto whole = readAll(tmp("whole.mp4"));
     writeAll(tmp("cut.mp4"), whole, whole.size() / 2);
     expectRefused(tmp("cut.mp4"), "truncated mp4");
+  }
+  // An .avi cut in the middle of its frames: its header still promises 8. What decodes is kept,
+  // in a tensor of exactly that many frames (readVideo sizes the clip by the header's count).
+  at::Tensor clip;
+  {
+    // Frame i is grey -0.9 + 0.2 i plus a gentle ramp (content enough that frames, not the
+    // header, fill the file; smooth enough that MJPG keeps it within a few levels).
+    const at::Tensor level = at::arange(8, at::kFloat).mul(0.2).sub(0.9).view({8, 1, 1, 1});
+    const at::Tensor ramp = at::linspace(-0.08, 0.08, 96, at::kFloat).view({1, 1, 1, 96});
+    clip = (level + ramp).expand({8, 3, 96, 96}).contiguous();
+    auto w = ns::media::writeVideo(tmp("long.avi"), clip, 8.0);
+    QVERIFY2(w.ok(), w.ok() ? "" : w.error().message);
+    // Cut where the 4th frame's chunk ("00dc", compressed video stream 0) starts: 3 whole frames.
+    const auto bytes = readAll(tmp("long.avi"));
+    std::vector<size_t> chunks;
+    for (size_t i = 0; i + 4 <= bytes.size(); ++i)
+      if (bytes[i] == '0' && bytes[i + 1] == '0' && bytes[i + 2] == 'd' && bytes[i + 3] == 'c') chunks.push_back(i);
+    QVERIFY2(chunks.size() >= 8, std::to_string(chunks.size()) + " frame chunks found in the avi");
+    writeAll(tmp("short.avi"), bytes, chunks[3]);
+    auto r = ns::media::readVideo(tmp("short.avi"));
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message);
+    const int64_t n = r->frames.size(0);
+    // (FFmpeg may hold back the last whole packet of a cut file: here it returns 2.)
+    QVERIFY2(n >= 1 && n <= 3, std::to_string(n) + " frames decoded from 3 whole ones");
+    QCOMPARE(r->frames.sizes().vec(), (std::vector<int64_t>{n, 3, 96, 96}));
+    QVERIFY(r->frames.is_contiguous());
+    // The decoded frames are the first n of the clip, in order (neighbours differ by 0.2).
+    const float err = (r->frames - clip.narrow(0, 0, n)).abs().max().item<float>();
+    QVERIFY2(err < 0.05f, "max abs error " + std::to_string(err));
+  }
+  // The same .avi whose stream header (strh dwLength) announces only 3 frames: every frame FFmpeg
+  // returns beyond those 3 is kept too, in order (here it returns 4).
+  {
+    auto bytes = readAll(tmp("long.avi"));
+    size_t strh = 0;
+    for (size_t i = 0; i + 12 <= bytes.size() && !strh; ++i)
+      if (std::memcmp(&bytes[i], "strh", 4) == 0 && std::memcmp(&bytes[i + 8], "vids", 4) == 0) strh = i;
+    QVERIFY2(strh > 0, "no video stream header in the avi");
+    const size_t length = strh + 8 + 32;  // chunk id and size, then fccType .. dwStart
+    uint32_t announced = 0;
+    std::memcpy(&announced, &bytes[length], 4);
+    QCOMPARE(announced, 8u);
+    const uint32_t three = 3;
+    std::memcpy(&bytes[length], &three, 4);
+    writeAll(tmp("understated.avi"), bytes, bytes.size());
+    auto r = ns::media::readVideo(tmp("understated.avi"));
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message);
+    const int64_t n = r->frames.size(0);
+    QVERIFY2(n > 3 && n <= 8, std::to_string(n) + " frames from a header announcing 3 of 8");
+    const float err = (r->frames - clip.narrow(0, 0, n)).abs().max().item<float>();
+    QVERIFY2(err < 0.05f, "max abs error " + std::to_string(err));
   }
   // An .avi whose frame data is junk after a real header (unreadable frames).
   {
