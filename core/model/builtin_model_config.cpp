@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/model/json_fields.h"
+#include "core/model/schedule_fields.h"
 
 #include "core/model/vocabulary.h"
 
@@ -21,34 +22,6 @@ using Fields = JsonFields;
   auto var##_r = (expr);                      \
   if (!var##_r) return var##_r.error();       \
   auto var = std::move(var##_r.value())
-
-Result<ScheduleConfig> parseSchedule(const Fields& f) {
-  ScheduleConfig s;
-  NS_TRY_ASSIGN(beta, f.str("schedule.beta_schedule"));
-  s.beta = betaScheduleFromString(beta);
-  if (s.beta == BetaSchedule::Invalid)
-    return f.error("schedule.beta_schedule", "has unknown value '" + beta + "' (linear, scaled_linear, cosine)");
-  NS_TRY_ASSIGN(start, f.num("schedule.beta_start"));
-  NS_TRY_ASSIGN(end, f.num("schedule.beta_end"));
-  if (!(start > 0 && start < 1) || !(end > 0 && end < 1))
-    return f.error("schedule.beta_start", "and beta_end must lie in (0, 1)");
-  s.betaStart = start;
-  s.betaEnd = end;
-  NS_TRY_ASSIGN(steps, f.integer("schedule.train_steps"));
-  if (steps < 2) return f.error("schedule.train_steps", "must be >= 2");
-  s.trainSteps = steps;
-  NS_TRY_ASSIGN(spacing, f.str("schedule.timestep_spacing"));
-  s.spacing = timestepSpacingFromString(spacing);
-  if (s.spacing == TimestepSpacing::Invalid)
-    return f.error("schedule.timestep_spacing", "has unknown value '" + spacing + "' (leading, trailing, linspace)");
-  NS_TRY_ASSIGN(offset, f.integer("schedule.steps_offset"));
-  s.stepsOffset = offset;
-  NS_TRY_ASSIGN(one, f.boolean("schedule.set_alpha_to_one", false));
-  s.setAlphaToOne = one;
-  NS_TRY_ASSIGN(zsnr, f.boolean("schedule.zero_terminal_snr", false));
-  s.zeroTerminalSnr = zsnr;
-  return s;
-}
 
 // Wraps a JSON-to-config conversion so type errors name the field.
 template <class Config>
@@ -83,7 +56,7 @@ Result<BuiltinModelConfig> parseBuiltinModelConfig(const json& root, const std::
   if (c.prediction == PredictionType::Invalid)
     return f.error("prediction", "has unknown prediction type '" + predictionName +
                                      "' (expected epsilon, v_prediction or sample)");
-  NS_TRY_ASSIGN(schedule, parseSchedule(f));
+  NS_TRY_ASSIGN(schedule, parseScheduleFields(f));
   c.schedule = schedule;
   NS_TRY_ASSIGN(resolution, f.integer("resolution"));
   NS_TRY_ASSIGN(latentChannels, f.integer("latent.channels"));

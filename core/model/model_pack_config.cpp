@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/model/json_fields.h"
+#include "core/model/schedule_fields.h"
 
 namespace ns {
 
@@ -19,35 +20,6 @@ using PackFields = JsonFields;
   auto var##_r = (expr);                \
   if (!var##_r) return var##_r.error(); \
   auto var = std::move(var##_r.value())
-
-Result<ScheduleConfig> parseSchedule(const PackFields& f) {
-  ScheduleConfig s;
-  NS_PACK_TRY(beta, f.str("schedule.beta_schedule"));
-  s.beta = betaScheduleFromString(beta);
-  if (s.beta == BetaSchedule::Invalid)
-    return f.error("schedule.beta_schedule", "has unknown value '" + beta + "' (linear, scaled_linear, cosine)");
-  NS_PACK_TRY(start, f.num("schedule.beta_start"));
-  NS_PACK_TRY(end, f.num("schedule.beta_end"));
-  if (!(start > 0 && start < 1)) return f.error("schedule.beta_start", "must lie in (0, 1)");
-  if (!(end > 0 && end < 1)) return f.error("schedule.beta_end", "must lie in (0, 1)");
-  s.betaStart = start;
-  s.betaEnd = end;
-  NS_PACK_TRY(steps, f.integer("schedule.train_steps"));
-  if (steps < 2 || steps > 100000) return f.error("schedule.train_steps", "must be between 2 and 100000");
-  s.trainSteps = steps;
-  NS_PACK_TRY(spacing, f.optStr("schedule.timestep_spacing", "leading"));
-  s.spacing = timestepSpacingFromString(spacing);
-  if (s.spacing == TimestepSpacing::Invalid)
-    return f.error("schedule.timestep_spacing", "has unknown value '" + spacing + "' (leading, trailing, linspace)");
-  NS_PACK_TRY(offset, f.optInteger("schedule.steps_offset", 1));
-  if (offset < 0 || offset >= steps) return f.error("schedule.steps_offset", "must be in [0, train_steps)");
-  s.stepsOffset = offset;
-  NS_PACK_TRY(one, f.boolean("schedule.set_alpha_to_one", false));
-  s.setAlphaToOne = one;
-  NS_PACK_TRY(zsnr, f.boolean("schedule.zero_terminal_snr", false));
-  s.zeroTerminalSnr = zsnr;
-  return s;
-}
 
 }  // namespace
 
@@ -71,7 +43,7 @@ Result<ModelPackConfig> parseModelPackConfig(const json& root, const std::string
   if (c.prediction == PredictionType::Invalid)
     return f.error("prediction", "has unknown prediction type '" + prediction +
                                      "' (expected epsilon, v_prediction or sample)");
-  NS_PACK_TRY(schedule, parseSchedule(f));
+  NS_PACK_TRY(schedule, parseScheduleFields(f));
   c.schedule = schedule;
 
   NS_PACK_TRY(channels, f.integer("latent.channels"));

@@ -195,6 +195,18 @@ void TstBuiltinModel::loaderErrorsNameFileAndField() {
   nstest::writeJson(dir + "/model.json", bad);
   r = ns::loadBuiltinModel(dir);
   QVERIFY2(!r.ok() && has(r.error().message, "'schedule.train_steps' is missing"), r.ok() ? "loaded" : r.error().message);
+  // The same schedule rules as model packs (core/model/schedule_fields.cpp): offset < train_steps.
+  bad = j;
+  bad["schedule"]["steps_offset"] = 1000;
+  nstest::writeJson(dir + "/model.json", bad);
+  r = ns::loadBuiltinModel(dir);
+  QVERIFY2(!r.ok() && has(r.error().message, "'schedule.steps_offset' must be in [0, train_steps)"),
+           r.ok() ? "loaded" : r.error().message);
+  bad = j;
+  bad["schedule"]["beta_end"] = 1.5;
+  nstest::writeJson(dir + "/model.json", bad);
+  r = ns::loadBuiltinModel(dir);
+  QVERIFY2(!r.ok() && has(r.error().message, "'schedule.beta_end' must lie in (0, 1)"), r.ok() ? "loaded" : r.error().message);
   bad = j;
   bad["latent"]["scale"] = -1;
   nstest::writeJson(dir + "/model.json", bad);
