@@ -113,7 +113,12 @@ std::vector<int64_t> NoiseSchedule::timesteps(int steps, TimestepSpacing spacing
   switch (spacing) {
     case TimestepSpacing::Leading: {
       const int64_t ratio = T / steps;
-      for (int i = steps - 1; i >= 0; --i) ts.push_back(std::min<int64_t>(int64_t(i) * ratio + offset, T - 1));
+      // The offset shifts the whole list up, but never past T − 1: at N close to T (ratio 1) the
+      // full offset would push the top timestep out of range, and clamping it alone made two
+      // equal timesteps (999, 999 at N = T = 1000), which samplers refuse. (diffusers indexes
+      // out of range there.) For the usual N the offset applies in full.
+      const int64_t shift = std::min<int64_t>(offset, int64_t(T) - 1 - int64_t(steps - 1) * ratio);
+      for (int i = steps - 1; i >= 0; --i) ts.push_back(int64_t(i) * ratio + shift);
       break;
     }
     case TimestepSpacing::Trailing: {

@@ -129,6 +129,15 @@ void TstNoiseSchedule::leadingTimesteps() {
   QCOMPARE(base.back(), int64_t(0));
   QVERIFY(s.timesteps(0).empty());
   QVERIFY(s.timesteps(1001).empty());
+  // N = T: the offset cannot apply in full without leaving [0, T): 999 … 0, all distinct.
+  // N = T − 1 (ratio 1 too) still fits it: 999 … 1.
+  for (const int n : {1000, 999, 500}) {
+    const auto t = s.timesteps(n);
+    QCOMPARE(int(t.size()), n);
+    QCOMPARE(t.front(), int64_t(n == 500 ? 499 * 2 + 1 : 999));
+    QCOMPARE(t.back(), int64_t(n == 1000 ? 0 : 1));
+    for (size_t i = 1; i < t.size(); ++i) QVERIFY2(t[i] < t[i - 1], "not strictly descending at " + std::to_string(i));
+  }
 }
 
 void TstNoiseSchedule::trailingTimesteps() {
