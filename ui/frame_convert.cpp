@@ -1,9 +1,14 @@
 #include "ui/frame_convert.h"
 
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <system_error>
 
 namespace ns::ui {
 
@@ -42,14 +47,41 @@ QImage frameToImage(const FrameBuffer& frames, int index) {
   return img;
 }
 
-Result<int> exportPngSequence(const FrameBuffer& frames, const QString& dir, const QString& stem) {
+Result<int> exportPngSequence(const FrameBuffer& frames, const QString& dir, const QString& stem, const JobContext* ctx) {
   if (frames.kind != FrameKind::Image || frames.empty())
     return makeError(ErrorKind::BadInput, "nothing to export: render the project first");
   if (!QDir().mkpath(dir)) return makeError(ErrorKind::Io, QStringLiteral("%1: cannot create the folder").arg(dir).toStdString());
+  const QDir out(dir);
+  const auto target = [&](int i) { return out.filePath(QStringLiteral("%1_%2.png").arg(stem).arg(i, 4, 10, QLatin1Char('0'))); };
+  // A name taken by something that is not a file would fail half-way through the moves below.
   for (int i = 0; i < frames.count; ++i) {
-    const QString path = QDir(dir).filePath(QStringLiteral("%1_%2.png").arg(stem).arg(i, 4, 10, QLatin1Char('0')));
-    if (!frameToImage(frames, i).save(path, "PNG"))
-      return makeError(ErrorKind::Io, QStringLiteral("%1: cannot write the PNG").arg(path).toStdString());
+    const QFileInfo t(target(i));
+    if (t.exists() && !t.isFile())
+      return makeError(ErrorKind::Io, QStringLiteral("%1: exists and is not a file").arg(t.filePath()).toStdString());
+  }
+  // All frames are written into a hidden folder beside the targets first and moved into place
+  // only when every one was written: a failed or cancelled export leaves the folder as it was
+  // (the staging folder goes with `staging`).
+  QTemporaryDir staging(out.filePath(QStringLiteral(".ns-export-XXXXXX")));
+  if (!staging.isValid())
+    return makeError(ErrorKind::Io, QStringLiteral("%1: cannot write into the folder (%2)").arg(dir, staging.errorString()).toStdString());
+  for (int i = 0; i < frames.count; ++i) {
+    if (ctx && !ctx->report(i, frames.count, "export"))
+      return makeError(ErrorKind::Cancelled, QStringLiteral("%1: export cancelled; nothing was written").arg(dir).toStdString());
+    const QString staged = QDir(staging.path()).filePath(QFileInfo(target(i)).fileName());
+    if (!frameToImage(frames, i).save(staged, "PNG"))
+      return makeError(ErrorKind::Io, QStringLiteral("%1: cannot write the PNG").arg(target(i)).toStdString());
+  }
+  if (ctx) ctx->report(frames.count, frames.count, "export");
+  for (int i = 0; i < frames.count; ++i) {
+    // rename(2) replaces an existing file atomically; QFile::rename would refuse to.
+    const QString staged = QDir(staging.path()).filePath(QFileInfo(target(i)).fileName());
+    std::error_code ec;
+    std::filesystem::rename(QFile::encodeName(staged).toStdString(), QFile::encodeName(target(i)).toStdString(), ec);
+    if (ec)
+      return makeError(ErrorKind::Io, QStringLiteral("%1: cannot move the PNG into place: %2")
+                                          .arg(target(i), QString::fromStdString(ec.message()))
+                                          .toStdString());
   }
   return frames.count;
 }

@@ -80,6 +80,8 @@ class MainWindow : public QMainWindow {
   bool openProject(const QString& path);
   bool save();
   bool saveAs(const QString& path = {});
+  // Starts exporting the last result (a PNG sequence into a folder, or .mp4) as a job; false when
+  // there is nothing to export or no target was chosen.
   bool exportFrames(const QString& dir = {});
   // Offers to recover a leftover autosave (called once at start-up); true if recovered.
   bool checkRecovery();

@@ -117,12 +117,9 @@ bool MainWindow::exportFrames(const QString& given) {
     return true;
   }
   const QString stem = m_doc->filePath().isEmpty() ? QStringLiteral("frame") : QFileInfo(m_doc->filePath()).completeBaseName();
-  auto r = exportPngSequence(m_result, target, stem);
-  if (!r) {
-    showError(QString::fromStdString(r.error().message));
-    return false;
-  }
-  statusBar()->showMessage(tr("Exported %1 frames to %2").arg(*r).arg(target), 4000);
+  // A job like the video export: progress, cancel, the UI stays responsive; the result's summary
+  // goes to the status bar and a failure to the error banner.
+  m_jobs->submit(JobKind::Custom, writePngSequenceJob(m_result, target, stem), ModelNeed::None);
   return true;
 }
 

@@ -1,6 +1,7 @@
 // Tests ui/jobs/job_controller.h: jobs run on the model thread, report throttled progress, cancel
-// within one step, stale live previews are dropped, failures arrive as messages, and the UI event
-// loop keeps running while a job works.
+// within one step, stale live previews are dropped, failures arrive as messages, the UI event
+// loop keeps running while a job works, and a cancel that comes after a job committed its work
+// (an export's file) reports the result, not "cancelled".
 #include "tests/support/ns_test.h"
 
 #include <QElapsedTimer>
@@ -58,6 +59,7 @@ class TstJobController : public QObject {
   void liveRequestsAreDebouncedAndReplaced();
   void queuedJobCancelledNeverRuns();
   void shutdownWhileRunningCancels();
+  void lateCancelOfCommittedJobReportsResult();
 };
 
 void TstJobController::runsOnModelThreadWithProgress() {
@@ -254,9 +256,49 @@ void TstJobController::shutdownWhileRunningCancels() {
   QVERIFY2(stepsRun.load() < 100, qPrintable(QString("%1 steps ran").arg(stepsRun.load())));
 }
 
+void TstJobController::lateCancelOfCommittedJobReportsResult() {
+  // The job passes its last cancel check, then waits until the test has cancelled it, then
+  // finishes: a cancel that came too late. Committed (an export's file is on disk): the result is
+  // reported and no "cancelled". Not committed: the result is dropped and "cancelled" reported.
+  for (const bool committed : {true, false}) {
+    JobController jc;
+    std::atomic<bool> pastLastCheck{false}, release{false};
+    QSignalSpy cancelled(&jc, &JobController::cancelled);
+    QSignalSpy results(&jc, &JobController::resultReady);
+    const RequestId id = jc.submit(
+        JobKind::Custom,
+        [&, committed](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
+          if (!ctx.report(1, 1, "export")) return ns::makeError(ns::ErrorKind::Cancelled, "cancelled");
+          pastLastCheck = true;
+          while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          JobOutput out;
+          out.summary = "exported";
+          out.committed = committed;
+          return out;
+        },
+        ModelNeed::None);
+    QElapsedTimer t;
+    t.start();
+    while (!pastLastCheck && t.elapsed() < 3000) QTest::qWait(5);
+    QVERIFY(pastLastCheck);
+    jc.cancel(id);
+    release = true;
+    QTRY_VERIFY_WITH_TIMEOUT(!jc.busy(), 3000);
+    QTest::qWait(20);
+    if (committed) {
+      QCOMPARE(results.count(), 1);
+      QCOMPARE(results.at(0).at(2).value<JobOutput>().summary, std::string("exported"));
+      QCOMPARE(cancelled.count(), 0);
+    } else {
+      QCOMPARE(results.count(), 0);
+      QCOMPARE(cancelled.count(), 1);
+    }
+  }
+}
+
 NS_REGISTER_TEST(TstJobController, runsOnModelThreadWithProgress, cancelStopsWithinOneStep, eventLoopNeverStalls,
                  failureArrivesAsMessage, requiresModelUnlessToldOtherwise, liveRequestsAreDebouncedAndReplaced,
-                 queuedJobCancelledNeverRuns, shutdownWhileRunningCancels)
+                 queuedJobCancelledNeverRuns, shutdownWhileRunningCancels, lateCancelOfCommittedJobReportsResult)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_job_controller.moc"
 #endif

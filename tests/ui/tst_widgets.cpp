@@ -18,6 +18,7 @@
 #include "ui/files/drop_classifier.h"
 #include "ui/files/recovery_store.h"
 #include "ui/frame_convert.h"
+#include "ui/jobs/media_jobs.h"
 #include "ui/jobs/model_loader.h"
 #include "ui/widgets/job_progress_bar.h"
 #include "ui/widgets/timeline_ruler.h"
@@ -173,6 +174,45 @@ void TstWidgets::pngSequenceExport() {
   ns::FrameBuffer noise = fb;
   noise.kind = ns::FrameKind::Noise;
   QVERIFY(!exportPngSequence(noise, tmp.path(), "n").ok());
+
+  // All or nothing. The folder now holds shot_0000..0002 (red 0, 128, 255 at (0,0)).
+  const QDir d(tmp.path());
+  const auto redOf = [&](int f) { return qRed(QImage(d.filePath(QString("shot_%1.png").arg(f, 4, 10, QChar('0')))).pixel(0, 0)); };
+  const auto stagingLeft = [&] { return !d.entryList({".ns-export-*"}, QDir::AllEntries | QDir::Hidden).isEmpty(); };
+  ns::FrameBuffer bright = fb;
+  for (int f = 0; f < 3; ++f) bright.frame(f)[0] = 1.0f;
+  // Cancelled after the first frame: nothing replaced, nothing staged left behind.
+  ns::JobContext ctx;
+  ctx.setProgressCallback([&ctx](const ns::JobProgress& p) {
+    if (p.step >= 1) ctx.cancel();
+  });
+  auto cancelled = exportPngSequence(bright, tmp.path(), "shot", &ctx);
+  QVERIFY(!cancelled.ok());
+  QVERIFY(cancelled.error().kind == ns::ErrorKind::Cancelled);
+  QCOMPARE(redOf(0), 0);
+  QCOMPARE(redOf(1), 128);
+  QVERIFY(!stagingLeft());
+  // A target name taken by a folder: refused before anything moves, naming it.
+  QVERIFY(d.mkdir("shot_0003.png"));
+  ns::FrameBuffer four = bright;
+  four.count = 4;
+  four.data.resize(four.count * four.frameSize(), 1.0f);
+  auto blocked = exportPngSequence(four, tmp.path(), "shot");
+  QVERIFY(!blocked.ok());
+  QVERIFY2(blocked.error().message.find("shot_0003.png") != std::string::npos, blocked.error().message);
+  QCOMPARE(redOf(0), 0);
+  QVERIFY(!stagingLeft());
+  // The model-thread job: replaces the files, reports progress, is marked committed.
+  ns::ModelBundle bundle;
+  ns::JobContext jobCtx;
+  int lastStep = -1;
+  jobCtx.setProgressCallback([&](const ns::JobProgress& p) { lastStep = p.step; });
+  auto job = writePngSequenceJob(bright, tmp.path(), "shot")(bundle, jobCtx);
+  QVERIFY2(job.ok(), job.ok() ? "" : job.error().message);
+  QVERIFY(job->committed);
+  QCOMPARE(lastStep, 3);
+  for (int f = 0; f < 3; ++f) QCOMPARE(redOf(f), 255);
+  QVERIFY(!stagingLeft());
 }
 
 void TstWidgets::modelDockOffersInstalledPacks() {

@@ -134,9 +134,10 @@ bool JobController::isStale(RequestId id, JobKind kind) const {
 }
 
 void JobController::onFinished(RequestId id, JobKind kind, JobOutput output) {
-  const bool stale = isStale(id, kind);
   const bool userCancelled = m_cancelled.contains(id);
+  const bool stale = isStale(id, kind) && !(userCancelled && output.committed);
   jobEnded(id);
+  if (userCancelled && !stale) spdlog::info("request {} finished (and committed) before its cancel arrived", id);
   if (stale) {
     spdlog::debug("dropping stale result of request {}", id);
     if (userCancelled) emit cancelled(id);

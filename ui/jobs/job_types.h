@@ -46,6 +46,11 @@ struct JobOutput {
   std::vector<FrameBuffer> frames;  // images, noise or flow (FrameBuffer::kind says which)
   std::string summary;              // one line for the status bar / log
   std::map<std::string, double> metrics;  // named numbers, e.g. "mean", "std", "lag1" of a noise field
+  // The job changed something outside the document (an export wrote its file). A cancel that
+  // arrives after such a job finished cannot undo that, so its result is reported all the same
+  // instead of a "cancelled" that would be untrue. (Other results of cancelled jobs are dropped:
+  // the document stays as it was.)
+  bool committed = false;
 };
 
 using JobFn = std::function<Result<JobOutput>(ModelBundle&, JobContext&)>;

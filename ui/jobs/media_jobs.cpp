@@ -5,6 +5,7 @@
 
 #include "core/engine/frame_convert.h"
 #include "core/media/video_io.h"
+#include "ui/frame_convert.h"
 
 namespace ns::ui {
 
@@ -31,6 +32,18 @@ JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps) {
     if (auto r = media::writeVideo(p, framesToImages(frames), fps, &ctx); !r) return r.error();
     JobOutput out;
     out.summary = "exported " + p;
+    out.committed = true;  // the file is in place: a late cancel must not report otherwise
+    return out;
+  };
+}
+
+JobFn writePngSequenceJob(FrameBuffer frames, const QString& dir, const QString& stem) {
+  return [frames = std::move(frames), dir, stem](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
+    auto n = exportPngSequence(frames, dir, stem, &ctx);
+    if (!n) return n.error();
+    JobOutput out;
+    out.summary = "exported " + std::to_string(*n) + " frames to " + dir.toStdString();
+    out.committed = true;  // the files are in place: a late cancel must not report otherwise
     return out;
   };
 }

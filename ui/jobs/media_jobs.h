@@ -1,6 +1,6 @@
 #pragma once
-// Video in and out through core/media (OpenCV/FFmpeg), as model-thread jobs (decoding a clip
-// takes a while and uses tensors, so it never runs on the UI thread). Need no model.
+// Video in and out through core/media (OpenCV/FFmpeg), and PNG-sequence export, as model-thread
+// jobs (decoding or writing a clip takes a while, so it never runs on the UI thread). Need no model.
 
 #include <QString>
 
@@ -13,5 +13,8 @@ JobFn readVideoJob(const QString& path, int maxFrames = 240);
 // Writes Image frames as an MP4 (or whatever the extension says) at `fps`. Cancelling it leaves
 // no file behind (writeVideo writes a temp file and renames it only when complete).
 JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps);
+// Writes Image frames as <dir>/<stem>_0000.png ... (exportPngSequence: all or nothing, so a
+// cancelled or failed export leaves the folder as it was).
+JobFn writePngSequenceJob(FrameBuffer frames, const QString& dir, const QString& stem);
 
 }  // namespace ns::ui

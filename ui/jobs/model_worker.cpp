@@ -84,7 +84,9 @@ void ModelWorker::run(JobRequest& request, const std::shared_ptr<JobContext>& ct
     else emit failed(id, kind, QString::fromStdString(out.error().message));
     return;
   }
-  if (wasCancelled) {
+  // Cancelled after it finished its work: dropped, unless that work is committed outside the
+  // document (JobOutput::committed; JobController reports such results despite the cancel).
+  if (wasCancelled && !out.value().committed) {
     emit cancelled(id, kind);
     return;
   }
