@@ -28,7 +28,8 @@ CLANGXX=${NS_FUZZ_CXX:-clang++}
 command -v "$CLANGXX" >/dev/null || { echo "fuzz.sh: $CLANGXX not found (apt-get install clang)" >&2; exit 1; }
 # Only the fuzz targets are built (core-only, no tests/benchmarks): a handful of core sources.
 CC=${NS_FUZZ_CC:-clang} CXX=$CLANGXX cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DNOISESTUDIO_FUZZ=ON -DNOISESTUDIO_CORE_ONLY=ON -DNOISESTUDIO_BUILD_TESTS=OFF -DNOISESTUDIO_BUILD_BENCH=OFF >/dev/null
+  -DNOISESTUDIO_FUZZ=ON -DNOISESTUDIO_CORE_ONLY=ON -DNOISESTUDIO_BUILD_TESTS=OFF -DNOISESTUDIO_BUILD_BENCH=OFF \
+  -DNOISESTUDIO_HARDENING=OFF >/dev/null
 build_targets=()
 for t in "${targets[@]}"; do build_targets+=("fuzz_$t"); done
 cmake --build "$BUILD_DIR" -j "${NS_JOBS:-2}" --target "${build_targets[@]}"

@@ -130,4 +130,7 @@ lintian --display-info "$deb" >"$tmp/lintian.txt" 2>&1 || lintian_rc=$?
 cat "$tmp/lintian.txt"
 ! grep -q '^E: ' "$tmp/lintian.txt" || fail "lintian reported errors"
 [ "$lintian_rc" -eq 0 ] || fail "lintian exited $lintian_rc"
+# The binaries carry Debian's hardening (NOISESTUDIO_HARDENING, on by default): lintian reports
+# its absence only as information, so check for it here.
+! grep -q 'hardening-no-' "$tmp/lintian.txt" || fail "binaries built without hardening flags (fortify, bindnow)"
 echo "PASS"
