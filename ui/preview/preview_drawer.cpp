@@ -38,10 +38,14 @@ void PreviewDrawer::fail(const QString& reason) {
   if (m_fail) m_fail(reason);
 }
 
-uint32_t PreviewDrawer::memoryType(uint32_t typeBits, VkMemoryPropertyFlags props) const {
-  for (uint32_t i = 0; i < m_memory.memoryTypeCount; ++i)
-    if ((typeBits & (1u << i)) && (m_memory.memoryTypes[i].propertyFlags & props) == props) return i;
+uint32_t findMemoryType(const VkPhysicalDeviceMemoryProperties& memory, uint32_t typeBits, VkMemoryPropertyFlags props) {
+  for (uint32_t i = 0; i < memory.memoryTypeCount; ++i)
+    if ((typeBits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & props) == props) return i;
   return UINT32_MAX;
+}
+
+uint32_t PreviewDrawer::memoryType(uint32_t typeBits, VkMemoryPropertyFlags props) const {
+  return findMemoryType(m_memory, typeBits, props);
 }
 
 VkShaderModule PreviewDrawer::loadShader(const QString& path) {

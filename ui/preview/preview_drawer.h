@@ -35,6 +35,10 @@ class QVulkanDeviceFunctions;
 
 namespace ns::ui {
 
+// The first memory type allowed by `typeBits` that has all of `props`; UINT32_MAX if none.
+// (Shared by the drawer's buffers and the offscreen renderer's target and readback buffer.)
+uint32_t findMemoryType(const VkPhysicalDeviceMemoryProperties& memory, uint32_t typeBits, VkMemoryPropertyFlags props);
+
 // Where the drawer draws: the device and the render passes of its owner.
 struct PreviewTarget {
   QVulkanInstance* instance = nullptr;

@@ -36,11 +36,7 @@ void PreviewOffscreenRenderer::fail(const QString& reason) {
 }
 
 uint32_t PreviewOffscreenRenderer::memoryType(uint32_t typeBits, VkMemoryPropertyFlags props) const {
-  VkPhysicalDeviceMemoryProperties mem;
-  m_instance->functions()->vkGetPhysicalDeviceMemoryProperties(m_physicalDevice, &mem);
-  for (uint32_t i = 0; i < mem.memoryTypeCount; ++i)
-    if ((typeBits & (1u << i)) && (mem.memoryTypes[i].propertyFlags & props) == props) return i;
-  return UINT32_MAX;
+  return findMemoryType(m_memory, typeBits, props);
 }
 
 VkRenderPass PreviewOffscreenRenderer::makeRenderPass(VkAttachmentLoadOp load) {
@@ -84,6 +80,7 @@ VkRenderPass PreviewOffscreenRenderer::makeRenderPass(VkAttachmentLoadOp load) {
 
 bool PreviewOffscreenRenderer::create() {
   QVulkanFunctions* f = m_instance->functions();
+  f->vkGetPhysicalDeviceMemoryProperties(m_physicalDevice, &m_memory);
   uint32_t familyCount = 0;
   f->vkGetPhysicalDeviceQueueFamilyProperties(m_physicalDevice, &familyCount, nullptr);
   std::vector<VkQueueFamilyProperties> families(familyCount);

@@ -58,6 +58,7 @@ class PreviewOffscreenRenderer {
   PreviewDrawer::FailFn m_fail;
   PreviewDrawer m_drawer;
   QVulkanDeviceFunctions* m_df = nullptr;
+  VkPhysicalDeviceMemoryProperties m_memory{};
   VkDevice m_device = VK_NULL_HANDLE;
   VkQueue m_queue = VK_NULL_HANDLE;
   VkCommandPool m_commandPool = VK_NULL_HANDLE;
