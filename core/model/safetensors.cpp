@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
@@ -112,29 +116,33 @@ Result<void> parseEntry(const std::string& file, const std::string& name, const 
   return {};
 }
 
-}  // namespace
 
-Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::string& file) {
-  if (bytes.size() < 8)
-    return bad(file, "file is " + std::to_string(bytes.size()) + " bytes, too short for a safetensors header");
+// The validated table of contents: every entry checked against the data size, no overlaps.
+struct Layout {
+  std::vector<Entry> entries;
+  std::map<std::string, std::string> metadata;
+  uint64_t dataStart = 0;  // offset of the first data byte in the file
+};
+
+Result<Layout> parseLayout(const char* bytes, uint64_t size, const std::string& file) {
+  if (size < 8)
+    return bad(file, "file is " + std::to_string(size) + " bytes, too short for a safetensors header");
   uint64_t headerLen = 0;
-  std::memcpy(&headerLen, bytes.data(), 8);
-  const uint64_t avail = bytes.size() - 8;
+  std::memcpy(&headerLen, bytes, 8);
+  const uint64_t avail = size - 8;
   if (headerLen > kMaxHeaderBytes)
     return bad(file, "header length " + std::to_string(headerLen) + " is absurd (limit " +
                          std::to_string(kMaxHeaderBytes) + "); not a safetensors file?");
   if (headerLen > avail)
     return bad(file, "header length " + std::to_string(headerLen) + " is past the end of the file (" +
                          std::to_string(avail) + " bytes follow; truncated file?)");
-  nlohmann::json header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + int64_t(headerLen),
-                                                nullptr, /*allow_exceptions=*/false);
+  nlohmann::json header = nlohmann::json::parse(bytes + 8, bytes + 8 + headerLen, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded()) return bad(file, "header is not valid JSON");
   if (!header.is_object()) return bad(file, "header JSON is not an object");
 
-  SafetensorsFile out;
+  Layout out;
+  out.dataStart = 8 + headerLen;
   const uint64_t dataBytes = avail - headerLen;
-  const char* data = bytes.data() + 8 + headerLen;
-  std::vector<Entry> entries;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") {
       if (!it->is_object()) return bad(file, "'__metadata__' is not a JSON object");
@@ -147,11 +155,11 @@ Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::st
     Entry e;
     auto ok = parseEntry(file, it.key(), *it, dataBytes, e);
     if (!ok) return ok.error();
-    entries.push_back(std::move(e));
+    out.entries.push_back(std::move(e));
   }
   // Overlapping ranges mean a corrupt or malicious file (two tensors aliasing the same bytes).
   std::vector<const Entry*> byOffset;
-  for (const auto& e : entries) byOffset.push_back(&e);
+  for (const auto& e : out.entries) byOffset.push_back(&e);
   std::sort(byOffset.begin(), byOffset.end(), [](const Entry* a, const Entry* b) {
     return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
   });
@@ -159,14 +167,73 @@ Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::st
     if (byOffset[i]->begin < byOffset[i - 1]->end)
       return badTensor(file, byOffset[i]->name, "data_offsets overlap tensor '" + byOffset[i - 1]->name + "'");
   }
-  for (const auto& e : entries) {
+  const char* data = bytes + out.dataStart;
+  for (const auto& e : out.entries) {
+    if (e.dtype->type != at::kBool) continue;
+    // Bytes other than 0/1 are undefined behaviour for bool tensors.
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(data + e.begin);
+    for (uint64_t i = 0; i < e.end - e.begin; ++i)
+      if (p[i] > 1) return badTensor(file, e.name, "BOOL tensor holds byte value " + std::to_string(p[i]));
+  }
+  return out;
+}
+
+// A read-only-to-the-file mapping (MAP_PRIVATE: writes to a tensor stay in this process).
+struct Mapping {
+  void* addr = MAP_FAILED;
+  size_t size = 0;
+  ~Mapping() {
+    if (addr != MAP_FAILED) ::munmap(addr, size);
+  }
+};
+
+}  // namespace
+
+Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::string& file) {
+  auto layout = parseLayout(bytes.data(), bytes.size(), file);
+  if (!layout.ok()) return layout.error();
+  SafetensorsFile out;
+  out.metadata = std::move(layout->metadata);
+  const char* data = bytes.data() + layout->dataStart;
+  for (const auto& e : layout->entries) {
     at::Tensor t = at::empty(e.shape, at::TensorOptions().dtype(e.dtype->type));
     if (e.end > e.begin) std::memcpy(t.data_ptr(), data + e.begin, e.end - e.begin);
-    if (e.dtype->type == at::kBool) {
-      // Bytes other than 0/1 are undefined behaviour for bool tensors.
-      const uint8_t* p = reinterpret_cast<const uint8_t*>(data + e.begin);
-      for (uint64_t i = 0; i < e.end - e.begin; ++i)
-        if (p[i] > 1) return badTensor(file, e.name, "BOOL tensor holds byte value " + std::to_string(p[i]));
+    out.tensors.emplace(e.name, std::move(t));
+  }
+  return out;
+}
+
+Result<SafetensorsFile> mapSafetensors(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return makeError(ErrorKind::Io, path + ": cannot open file (" + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return makeError(ErrorKind::Io, path + ": not a regular file");
+  }
+  auto map = std::make_shared<Mapping>();
+  map->size = size_t(st.st_size);
+  if (map->size > 0) map->addr = ::mmap(nullptr, map->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  const int mapErrno = errno;
+  ::close(fd);
+  if (map->size == 0) return bad(path, "file is 0 bytes, too short for a safetensors header");
+  if (map->addr == MAP_FAILED) return makeError(ErrorKind::Io, path + ": cannot map file (" + std::strerror(mapErrno) + ")");
+  const char* bytes = static_cast<const char*>(map->addr);
+  auto layout = parseLayout(bytes, map->size, path);
+  if (!layout.ok()) return layout.error();
+  SafetensorsFile out;
+  out.metadata = std::move(layout->metadata);
+  char* data = static_cast<char*>(map->addr) + layout->dataStart;
+  for (const auto& e : layout->entries) {
+    char* p = data + e.begin;
+    at::Tensor t;
+    if (e.end == e.begin || reinterpret_cast<uintptr_t>(p) % e.dtype->bytes != 0) {
+      // Empty or misaligned for its element type (legal in the format, rare in practice): own a copy.
+      t = at::empty(e.shape, at::TensorOptions().dtype(e.dtype->type));
+      if (e.end > e.begin) std::memcpy(t.data_ptr(), p, e.end - e.begin);
+    } else {
+      // The deleter holds the mapping: it lives as long as any tensor viewing it.
+      t = at::from_blob(p, e.shape, [map](void*) {}, at::TensorOptions().dtype(e.dtype->type));
     }
     out.tensors.emplace(e.name, std::move(t));
   }

@@ -27,6 +27,11 @@ struct SafetensorsFile {
 
 // Reads a whole safetensors file into CPU tensors.
 Result<SafetensorsFile> readSafetensors(const std::string& path);
+// Maps the file into memory instead of reading it: the tensors are views of the mapping (pages load
+// on first touch and stay in the page cache; the mapping lives as long as any tensor), so a 2-4 GB
+// checkpoint costs no copy. MAP_PRIVATE: writing to a tensor never reaches the file. Same checks and
+// errors as readSafetensors; a tensor misaligned for its dtype gets an owned copy.
+Result<SafetensorsFile> mapSafetensors(const std::string& path);
 // Parses safetensors bytes already in memory; `nameForErrors` names the source in messages.
 Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::string& nameForErrors);
 
