@@ -28,6 +28,12 @@ struct GlobalOptions {
   bool verbose = false;
   std::string model;          // --model PACK (empty: built-in)
   std::string device = "cpu";  // --device cpu|cuda
+  // Stable Diffusion checkpoints (--model FILE.safetensors|FILE.ckpt|DIFFUSERS_FOLDER):
+  std::string prediction;     // --prediction eps|v: overrides what the file says (or does not)
+  std::string tokenizer;      // --tokenizer DIR: CLIP vocab.json + merges.txt for single files
+  int unetHeads = 0;          // --unet-heads N / --unet-head-dim N: head split the weights cannot tell
+  int unetHeadDim = 0;
+  int textHeads = 0;          // --text-heads N (default width/64)
 };
 
 // Prints an error for a person (stderr, or {"ok":false,...} on stdout with --json); returns the exit code.

@@ -8,6 +8,7 @@
 #include "app/cli/output_files.h"
 #include "core/engine/engine.h"
 #include "core/engine/frame_convert.h"
+#include "core/model/safetensors.h"
 
 namespace ns::cli {
 
@@ -16,6 +17,8 @@ void addGenerateCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   auto req = std::make_shared<GenerateRequest>();
   auto out = std::make_shared<std::string>();
   auto fps = std::make_shared<double>(8.0);
+  auto noiseFile = std::make_shared<std::string>();
+  auto sampler = std::make_shared<std::string>("ddim");
   sub->add_option("-p,--prompt", req->prompt, "What to paint, e.g. \"a red ball on grass\"")->required();
   sub->add_option("--negative", req->negativePrompt, "Negative prompt (the unconditional branch)");
   sub->add_option("--seed", req->seed, "Seed of the starting noise")->capture_default_str();
@@ -25,8 +28,24 @@ void addGenerateCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   sub->add_option("--size", req->size, "Square pixel size (0 = the model's own, 64 for the built-in model)");
   sub->add_option("--frames", req->frames, "Frames; frame i uses seed+i")->capture_default_str()->check(CLI::Range(1, 512));
   sub->add_option("--fps", *fps, "Frame rate of a video output")->capture_default_str();
+  sub->add_option("--noise", *noiseFile,
+                  "Start from this x_T (safetensors with one tensor \"noise\" [C,h,w] or [N,C,h,w], scaled latent space) "
+                  "instead of drawing it from --seed");
+  sub->add_option("--sampler", *sampler, "ddim (with --eta; 0 = deterministic) or ddpm (ancestral: ddim with eta 1)")
+      ->check(CLI::IsMember({"ddim", "ddpm"}))
+      ->capture_default_str();
   sub->add_option("-o,--output", *out, "Output .png/.jpg (several frames: name_0000.png …) or .mp4/.avi/.mkv")->required();
-  table.add(sub, [&g, req, out, fps]() {
+  table.add(sub, [&g, req, out, fps, noiseFile, sampler]() {
+    if (*sampler == "ddpm") req->eta = 1.0;
+    if (!noiseFile->empty()) {
+      auto f = readSafetensors(*noiseFile);
+      if (!f.ok()) return reportError(g, f.error());
+      auto it = f->tensors.find("noise");
+      if (it == f->tensors.end())
+        return reportError(g, makeError(ErrorKind::BadInput, *noiseFile + ": no tensor named \"noise\""));
+      req->initialNoise = it->second;
+      if (req->initialNoise.dim() == 4 && req->frames == 1) req->frames = int(req->initialNoise.size(0));
+    }
     auto model = loadModelFor(g);
     if (!model.ok()) return reportError(g, model.error());
     currentJob().setProgressCallback(stderrProgress(g));

@@ -7,6 +7,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/model_loading.h"
+#include "app/cli/sd_model_cli.h"
 #include "core/engine/model_eval.h"
 #include "core/media/image_io.h"
 
@@ -28,6 +29,7 @@ at::Tensor tile(const at::Tensor& imgs, int cols) {
 int runInfo(const GlobalOptions& g, const std::string& pack) {
   GlobalOptions g2 = g;
   if (!pack.empty()) g2.model = pack;
+  if (sd::isSdModelPath(g2.model)) return runSdModelInfo(g2, g2.model);
   auto model = loadModelFor(g2);
   if (!model.ok()) return reportError(g, model.error());
   const DenoiserInfo& info = model->denoiser->info();
@@ -56,10 +58,13 @@ void addModelCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   auto* model = app.add_subcommand("model", "Inspect or evaluate a model");
   model->require_subcommand(1);
 
-  auto* info = model->add_subcommand("info", "Describe a model (the built-in one, or a pack folder)");
+  auto* info = model->add_subcommand(
+      "info", "Describe a model: the built-in one, a pack folder, or a Stable Diffusion file or diffusers folder");
   auto pack = std::make_shared<std::string>();
-  info->add_option("pack", *pack, "Model pack folder (default: --model or the built-in model)");
+  info->add_option("pack", *pack, "Model file or folder (default: --model or the built-in model)");
   table.add(info, [&g, pack]() { return runInfo(g, *pack); });
+
+  addModelRunCommand(*model, g, table);
 
   auto* eval = model->add_subcommand("eval", "Generate from held-out single-object captions and score them with the verifier");
   auto req = std::make_shared<ModelEvalRequest>();

@@ -2,11 +2,40 @@
 
 #include <filesystem>
 
+#include "app/cli/commands.h"
+#include "core/engine/memory_budget.h"
 #include "core/model/builtin_model.h"
-#include "core/model/model_pack.h"
+#include "core/model/model_loader.h"
 #include "core/util/torch_runtime.h"
 
 namespace ns::cli {
+
+void addModelSourceOptions(CLI::App& app, GlobalOptions& g) {
+  app.add_option("--prediction", g.prediction,
+                 "What a Stable Diffusion file predicts, when it does not say (SD 2.x 512-base: eps, 768-v: v)")
+      ->check(CLI::IsMember({"eps", "epsilon", "v", "v_prediction"}));
+  app.add_option("--tokenizer", g.tokenizer,
+                 "Folder with CLIP's vocab.json and merges.txt for single-file checkpoints (they carry none)");
+  app.add_option("--unet-heads", g.unetHeads, "UNet attention heads at every level (SD 1.x: 8), for unusual files")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--unet-head-dim", g.unetHeadDim, "UNet attention head width (SD 2.x: 64), for unusual files")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--text-heads", g.textHeads, "Text encoder attention heads (default: width / 64)")
+      ->check(CLI::Range(1, 1024));
+}
+
+Result<sd::SdLoadOptions> sdLoadOptionsFor(const GlobalOptions& g) {
+  sd::SdLoadOptions o;
+  if (g.prediction == "eps" || g.prediction == "epsilon") o.prediction = PredictionType::Epsilon;
+  else if (g.prediction == "v" || g.prediction == "v_prediction") o.prediction = PredictionType::VPrediction;
+  o.tokenizerDir = g.tokenizer;
+  o.unetHeads.heads = g.unetHeads;
+  o.unetHeads.headDim = g.unetHeadDim;
+  o.textHeads = g.textHeads;
+  o.device = resolveDevice(g.device);
+  if (auto mem = availableMemory(o.device)) o.availableBytes = uint64_t(std::max<int64_t>(mem->bytes, 0));
+  return o;
+}
 
 Result<ModelBundle> loadModelFor(const GlobalOptions& g) {
   initTorchRuntime();
@@ -19,20 +48,17 @@ Result<ModelBundle> loadModelFor(const GlobalOptions& g) {
                        "the built-in model was not found (looked in $NS_BUILTIN_MODEL_DIR, <install>/share/noisestudio/"
                        "models/builtin and the source tree's resources/models/builtin)");
   }
-  if (!std::filesystem::is_directory(dir)) return makeError(ErrorKind::BadInput, dir + ": model folder not found");
-  // model.json's "format" picks the loader: the built-in format ("noisestudio-model", id
-  // builtin-shapes-v1) or a TorchScript pack ("noisestudio-pack", and anything else, so its
-  // validation explains what is wrong).
-  auto format = modelFolderFormat(dir);
-  if (!format.ok()) return format.error();
-  const bool builtin = *format == "noisestudio-model";
-  auto bundle = builtin ? loadBuiltinModel(dir, device) : loadModelPack(dir, device);
-  if (!bundle.ok()) {
-    Error e = bundle.error();
-    if (e.kind == ErrorKind::BadInput) e.kind = ErrorKind::Model;
-    return e;
+  if (modelPathKind(dir) == ModelPathKind::SdCheckpoint) {
+    auto o = sdLoadOptionsFor(g);
+    if (!o.ok()) return o.error();
+    ModelLoadOptions lo;
+    lo.device = device;
+    lo.sd = *o;
+    return loadModel(dir, lo);
   }
-  return bundle;
+  ModelLoadOptions lo;
+  lo.device = device;
+  return loadModel(dir, lo);
 }
 
 }  // namespace ns::cli

@@ -91,7 +91,7 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
     const std::string dev = model.device;
     auto toDev = [&dev](const at::Tensor& t) { return dev == "cpu" ? t : t.to(at::Device(dev)); };
     auto decodePreview = [&model, &info](const at::Tensor& x0) {
-      return model.codec->decode(engine::modelToFrames(x0, info.isVideo));
+      return model.codec->previewDecode(engine::modelToFrames(x0, info.isVideo));
     };
     at::Tensor latents;  // model layout
     if (ddim) {

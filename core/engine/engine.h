@@ -37,6 +37,9 @@ struct GenerateRequest {
   double eta = 0.0;
   int size = 0;    // pixel size (square); 0 = the model's native size
   int frames = 1;  // > 1: frame i uses seed + i
+  // x_T to start from instead of drawing it from the seed: [C,h,w] or [N,C,h,w] in the model's
+  // (scaled) latent space; N must equal `frames` (or be 1 with frames 1). size is then ignored.
+  at::Tensor initialNoise;
 };
 Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, JobContext& ctx);
 

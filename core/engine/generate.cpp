@@ -18,7 +18,22 @@ Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, Jo
   if (req.steps < 1 || req.steps > 1000) return makeError(ErrorKind::BadInput, "steps must be between 1 and 1000");
   if (req.frames < 1 || req.frames > 512) return makeError(ErrorKind::BadInput, "frames must be between 1 and 512");
   if (req.cfg < 0 || req.cfg > 50) return makeError(ErrorKind::BadInput, "guidance (cfg) must be between 0 and 50");
-  auto latent = engine::latentSizeFor(model, req.size);
+  at::Tensor given = req.initialNoise;
+  if (given.defined()) {
+    if (given.dim() == 3) given = given.unsqueeze(0);
+    const DenoiserInfo& info = model.denoiser->info();
+    if (given.dim() != 4 || given.size(1) != info.channels || given.size(2) != given.size(3) || given.size(2) < 1 ||
+        !given.is_floating_point())
+      return makeError(ErrorKind::BadInput, "the starting noise must be a float tensor [" + std::to_string(info.channels) +
+                                                ",h,h] or [N," + std::to_string(info.channels) + ",h,h] for this model");
+    if (given.size(0) != req.frames)
+      return makeError(ErrorKind::BadInput, "the starting noise holds " + std::to_string(given.size(0)) +
+                                                " noise maps for " + std::to_string(req.frames) + " frame(s)");
+    if (given.size(2) % info.sizeMultiple != 0)
+      return makeError(ErrorKind::BadInput, "the starting noise is " + std::to_string(given.size(2)) +
+                                                " latent pixels, not a multiple of " + std::to_string(info.sizeMultiple));
+  }
+  auto latent = given.defined() ? Result<int>(int(given.size(2))) : engine::latentSizeFor(model, req.size);
   if (!latent.ok()) return latent.error();
   {
     // All frames go through the network in one batch, doubled for guidance: refuse before
@@ -38,12 +53,17 @@ Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, Jo
     if (!prompts.ok()) return prompts.error();
     for (const auto& n : prompts->notes) spdlog::warn("generate: {}", n);
 
-    std::vector<at::Tensor> noises;
-    for (int i = 0; i < req.frames; ++i)
-      noises.push_back(engine::seededNoise({1, info.channels, *latent, *latent}, req.seed + uint64_t(i), model.device));
-    at::Tensor xT = at::cat(noises, 0);
+    at::Tensor xT;
+    if (given.defined()) {
+      xT = given.to(at::Device(model.device), at::kFloat).contiguous();
+    } else {
+      std::vector<at::Tensor> noises;
+      for (int i = 0; i < req.frames; ++i)
+        noises.push_back(engine::seededNoise({1, info.channels, *latent, *latent}, req.seed + uint64_t(i), model.device));
+      xT = at::cat(noises, 0);
+    }
     at::Generator gen = at::detail::createCPUGenerator(req.seed ^ 0x9E3779B97F4A7C15ull);
-    auto decodePreview = [&model](const at::Tensor& x0) { return model.codec->decode(x0); };
+    auto decodePreview = [&model](const at::Tensor& x0) { return model.codec->previewDecode(x0); };
     auto latents = sampleDdim(*model.denoiser, *schedule, xT, schedule->timesteps(req.steps), prompts->cond,
                               prompts->uncond, req.cfg, req.eta, &gen, ctx, decodePreview);
     if (!latents.ok()) return latents.error();

@@ -89,7 +89,7 @@ Result<InterpolateResult> interpolateImages(ModelBundle& model, const Interpolat
       mixes.push_back(m);
     }
     // Decode all mixes as one batch: same DDIM steps the reconstruction of A or B would take.
-    auto previewDecode = [&model](const at::Tensor& x0) { return model.codec->decode(x0); };
+    auto previewDecode = [&model](const at::Tensor& x0) { return model.codec->previewDecode(x0); };
     auto latents = sampleDdim(*model.denoiser, *schedule, at::stack(mixes), inv->timesteps, prompts->cond,
                               prompts->uncond, req.cfg, 0.0, nullptr, ctx, previewDecode);
     if (!latents.ok()) return latents.error();

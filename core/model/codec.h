@@ -18,6 +18,10 @@ class Codec {
   virtual at::Tensor encode(const at::Tensor& images) = 0;
   // Inverse of encode; output clamped to [-1,1].
   virtual at::Tensor decode(const at::Tensor& latents) = 0;
+  // A cheap picture of latents for per-step previews (same shape as decode's output); the exact
+  // decode unless a codec knows better: an SD VAE decode at 512² takes seconds on a CPU, its
+  // linear latent->RGB projection microseconds.
+  virtual at::Tensor previewDecode(const at::Tensor& latents) { return decode(latents); }
 };
 
 // Pixel-space models: encode/decode are the identity (decode clamps to [-1,1]).

@@ -38,4 +38,19 @@ at::Tensor SdCodec::decode(const at::Tensor& latents) {
                   [&](const at::Tensor& z) { return m_vae->decode(z.to(at::kFloat) / m_scale).clamp(-1.0, 1.0); });
 }
 
+at::Tensor SdCodec::previewDecode(const at::Tensor& latents) {
+  c10::InferenceMode guard;
+  // Least-squares fit of RGB in [-1,1] from the 4 scaled latent channels of the SD VAE, as widely
+  // used for SD 1.x/2.x previews (ComfyUI's SD15 latent_rgb_factors).
+  static const float kFactors[4][3] = {
+      {0.3512f, 0.2297f, 0.3227f}, {0.3250f, 0.4974f, 0.2350f}, {-0.2829f, 0.1762f, 0.2721f}, {-0.2120f, -0.2616f, -0.7177f}};
+  if (latentChannels() != 4) return decode(latents);
+  const at::Tensor f = at::from_blob(const_cast<float*>(&kFactors[0][0]), {4, 3}).clone().to(latents.device());
+  const int d = downscale();
+  return perFrame(latents, [&](const at::Tensor& z) {
+    at::Tensor rgb = at::einsum("bchw,ck->bkhw", {z.to(at::kFloat), f});
+    return at::upsample_bilinear2d(rgb, {z.size(2) * d, z.size(3) * d}, false).clamp(-1.0, 1.0);
+  });
+}
+
 }  // namespace ns::sd

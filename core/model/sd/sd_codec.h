@@ -18,6 +18,9 @@ class SdCodec final : public Codec {
   int downscale() const override;
   at::Tensor encode(const at::Tensor& images) override;
   at::Tensor decode(const at::Tensor& latents) override;
+  // Per-step previews: SD's latent->RGB linear factors (the same for the SD 1.x and 2.x VAE),
+  // upsampled to pixel size. No network call.
+  at::Tensor previewDecode(const at::Tensor& latents) override;
   double scale() const { return m_scale; }
   SdVae& vae() { return *m_vae; }
 

@@ -93,6 +93,10 @@ std::string findClipTokenizerDir() {
 
 Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
+  auto step = [&o](const char* part, int done) {
+    if (o.progress) o.progress(part, done, 5);
+  };
+  step("reading", 0);
   auto ck = readCheckpoint(path);
   if (!ck.ok()) return ck.error();
   SdCheckpoint& c = *ck;
@@ -126,12 +130,16 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
     return makeError(ErrorKind::Model, path + ": the model needs about " + gib(r.estimatedBytes) +
                                            " in fp32 but only " + gib(o.availableBytes) + " is available");
 
+  step("unet", 1);
   auto unet = SdUnet::create(*unetCfg, c.weights, kUnetPrefix, path);
   if (!unet.ok()) return unet.error();
+  step("vae", 2);
   auto vae = SdVae::create(*vaeCfg, c.weights, kVaePrefix, path);
   if (!vae.ok()) return vae.error();
+  step("text", 3);
   auto text = ClipTextModel::fromWeights(c.text, *textCfg, path);
   if (!text.ok()) return text.error();
+  step("tokenizer", 4);
   m.unet = *unet;
   m.vae = *vae;
   m.text = *text;
@@ -192,6 +200,7 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
     m.unet->to(o.device, at::kFloat);
     m.vae->to(o.device, at::kFloat);
   }
+  step("done", 5);
   r.loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.residentBytes = statusKb("VmRSS") * 1024;
   r.peakResidentBytes = statusKb("VmHWM") * 1024;

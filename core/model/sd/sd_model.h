@@ -9,6 +9,7 @@
 // fp32 size and refuse it against the available memory, then build and copy each part once.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,9 @@ struct SdLoadOptions {
   std::string tokenizerDir;          // a folder with vocab.json + merges.txt (overrides the lookup)
   std::string device = "cpu";
   uint64_t availableBytes = 0;       // free memory on `device`; 0: not checked
+  // Called between the load's parts ("reading", "unet", "vae", "text", "done"), done of total;
+  // on the loading thread. Loading a 2 GB file takes tens of seconds on a CPU: show it.
+  std::function<void(const std::string& part, int done, int total)> progress;
 };
 
 struct SdModelReport {
