@@ -241,6 +241,8 @@ void MainWindow::syncFromProject() {
   rv.noiseRatio = p.render.noiseRatio;
   rv.inversionSkip = p.inversion.skip;
   rv.method = p.render.method;
+  rv.width = p.width;
+  rv.height = p.height;
   m_properties->setValues(rv);
 
   NoiseValues nv;

@@ -86,6 +86,9 @@ class MainWindow : public QMainWindow {
   // Offers to recover a leftover autosave (called once at start-up); true if recovered.
   bool checkRecovery();
   bool autosaveNow();
+  // Lists the packs and checkpoints of the user's model folder into the Model dock; the probing
+  // runs off the UI thread and the dock is filled when it is done (modelListRefreshed).
+  void refreshModelList();
 
   ProjectDocument* document() const { return m_doc; }
   CanvasScene* canvasScene() const { return m_scene; }
@@ -115,6 +118,9 @@ class MainWindow : public QMainWindow {
   void render();          // full render of the project (engine verb when present)
   void inspectNoise();    // noise field + stats for the inspector
   void cancelJob();
+
+ signals:
+  void modelListRefreshed();
 
  protected:
   void closeEvent(QCloseEvent* e) override;
@@ -179,6 +185,9 @@ class MainWindow : public QMainWindow {
   RequestId m_activeJob = 0;
   RequestId m_videoRequest = 0;
   RequestId m_modelRequest = 0;  // the latest model load: its failure goes to the model dock too
+  std::unique_ptr<ModelChoice> m_requestedChoice;  // what m_modelRequest loads
+  std::unique_ptr<ModelChoice> m_loadedChoice;     // what the model thread holds (null: nothing yet)
+  quint64 m_listSerial = 0;                        // the newest model listing; older ones are dropped
   std::shared_ptr<InversionCache> m_inversionCache;  // opaque: only model-thread jobs look inside
   bool m_live = false;
   bool m_inverted = false;

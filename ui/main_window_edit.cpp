@@ -111,6 +111,7 @@ void MainWindow::onPropertiesEdited(const QString& field) {
         else if (field == QLatin1String("noiseRatio")) p.render.noiseRatio = v.noiseRatio;
         else if (field == QLatin1String("inversionSkip")) p.inversion.skip = v.inversionSkip;
         else if (field == QLatin1String("method")) p.render.method = v.method;
+        else if (field == QLatin1String("size")) p.width = v.width, p.height = v.height;
       },
       QStringLiteral("field:%1").arg(field)));
   afterEdit();

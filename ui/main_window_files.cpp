@@ -56,16 +56,20 @@ bool MainWindow::openFile(const QString& path) {
     case DropKind::Project: return openProject(path);
     case DropKind::Image: return loadImageSource(path);
     case DropKind::Video: return loadVideoSource(path);
-    case DropKind::ModelPack: {
+    case DropKind::ModelPack:
+    case DropKind::SdCheckpoint: {
+      // Loads as the current model (on the model thread, with progress); a failure shows in the
+      // banner and the model dock, and the model loaded before stays.
       ModelChoice c = m_model->choice();
-      c.source = ModelSource::Pack;
-      c.packDir = path;
+      c.source = classifyDrop(path) == DropKind::ModelPack ? ModelSource::Pack : ModelSource::Checkpoint;
+      c.path = path;
       m_model->setChoice(c);
       loadModel(c);
       return true;
     }
     default:
-      showError(tr("%1: not a project, image, video or model-pack folder").arg(QDir::toNativeSeparators(path)));
+      showError(tr("%1: not a project, image, video, model-pack folder or Stable Diffusion checkpoint")
+                    .arg(QDir::toNativeSeparators(path)));
       return false;
   }
 }

@@ -1,14 +1,20 @@
 // MainWindow: model jobs — render, live preview, noise inspector, invert/edit, model loading —
 // and what their results do to the window.
+#include <QFileInfo>
+#include <QFutureWatcher>
 #include <QStatusBar>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include "ui/canvas/canvas_scene.h"
 #include "ui/docks/inversion_dock.h"
 #include "ui/docks/model_dock.h"
+#include "ui/docks/model_sizes.h"
 #include "ui/docks/noise_dock.h"
+#include "ui/docks/properties_dock.h"
 #include "ui/frame_convert.h"
 #include "ui/jobs/engine_jobs.h"
 #include "ui/jobs/job_controller.h"
+#include "ui/jobs/model_listing.h"
 #include "ui/jobs/model_loader.h"
 #include "ui/main_window.h"
 #include "ui/preview/preview_widget.h"
@@ -22,7 +28,7 @@ namespace ns::ui {
 void MainWindow::connectJobs() {
   m_inversionCache = makeInversionCache();
   m_model->setCudaAvailable(m_options.cudaAvailable);
-  m_model->setInstalledPacks(findInstalledModelPacks(userModelFolder()));
+  refreshModelList();
   m_inversion->setEngineSupport(true, {});
   connect(m_model, &ModelDock::loadRequested, this, &MainWindow::loadModel);
   connect(m_noise, &NoiseDock::inspectRequested, this, &MainWindow::inspectNoise);
@@ -36,26 +42,69 @@ void MainWindow::connectJobs() {
     m_progress->begin(toString(kind));
   });
   connect(m_jobs, &JobController::progressChanged, this,
-          [this](RequestId, int step, int total, double eta, const QString& stage) { m_progress->setProgress(step, total, eta, stage); });
+          [this](RequestId, int step, int total, double eta, const QString& stage, double perStep) {
+            m_progress->setProgress(step, total, eta, stage, perStep);
+          });
+  connect(m_jobs, &JobController::previewReady, this, [this](RequestId id, const FrameBuffer& frames) {
+    // The step's x̂0 while a render runs; the result replaces it when it arrives.
+    if (id != m_activeJob) return;
+    m_preview->setFrames(frames);
+    m_preview->setCurrentFrame(0);
+  });
   connect(m_jobs, &JobController::idle, this, [this] {
     m_activeJob = 0;
     m_progress->end();
   });
   connect(m_jobs, &JobController::resultReady, this, &MainWindow::onJobResult);
   connect(m_jobs, &JobController::failed, this, [this](RequestId id, const QString& message) {
-    if (id == m_modelRequest) m_model->setStatus(tr("Not loaded: %1").arg(message));
+    if (id == m_modelRequest) {
+      // The model thread keeps the model it had: say so, and show that model's choice again.
+      m_model->setStatus(m_loadedChoice ? tr("Not loaded: %1 (kept the current model)").arg(message)
+                                        : tr("Not loaded: %1").arg(message));
+      if (m_loadedChoice) m_model->setChoice(*m_loadedChoice);
+    }
     showError(message);
   });
-  connect(m_jobs, &JobController::cancelled, this, [this](RequestId) { statusBar()->showMessage(tr("Cancelled"), 3000); });
-  connect(m_jobs, &JobController::modelLoadedChanged, this, [this](RequestId, const QString& what) {
+  connect(m_jobs, &JobController::cancelled, this, [this](RequestId id) {
+    if (id == m_modelRequest) {
+      m_model->setStatus(m_loadedChoice ? tr("Load cancelled (kept the current model)") : tr("Load cancelled"));
+      if (m_loadedChoice) m_model->setChoice(*m_loadedChoice);
+    }
+    statusBar()->showMessage(tr("Cancelled"), 3000);
+  });
+  connect(m_jobs, &JobController::modelLoadedChanged, this, [this](RequestId id, const QString& what) {
     m_model->setStatus(tr("Loaded: %1").arg(what));
+    if (id == m_modelRequest && m_requestedChoice) {
+      m_loadedChoice = std::make_unique<ModelChoice>(*m_requestedChoice);
+      const bool builtin = m_loadedChoice->source == ModelSource::Builtin;
+      m_model->setCurrent(builtin ? QStringLiteral("builtin") : m_loadedChoice->path,
+                          builtin ? tr("built-in shapes model") : QFileInfo(m_loadedChoice->path).fileName());
+    }
+    // Sizes follow the model: its native size and the usual ones on its grid.
+    const int native = m_jobs->modelNativeSize();
+    m_properties->setSizeChoices(squareSizesFor(native, m_jobs->modelSizeGrid()), native);
     statusBar()->showMessage(tr("Model ready"), 3000);
   });
 }
 
 void MainWindow::loadModel(const ModelChoice& choice) {
   m_model->setStatus(tr("Loading…"));
+  m_requestedChoice = std::make_unique<ModelChoice>(choice);
   m_modelRequest = m_jobs->loadModel(modelLoader(choice));
+}
+
+void MainWindow::refreshModelList() {
+  // Probing reads each checkpoint's header (or a diffusers folder's configs), never its weights,
+  // but a folder of many files on a slow disk still should not hold up the window.
+  const quint64 serial = ++m_listSerial;
+  auto* watcher = new QFutureWatcher<QList<ModelListEntry>>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, serial] {
+    watcher->deleteLater();
+    if (serial != m_listSerial) return;  // a newer listing is on its way
+    m_model->setInstalledModels(watcher->result());
+    emit modelListRefreshed();
+  });
+  watcher->setFuture(QtConcurrent::run(listModelFolder, userModelFolder()));
 }
 
 void MainWindow::render() { m_jobs->submit(JobKind::Render, renderJob(m_doc->project())); }

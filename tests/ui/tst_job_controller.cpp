@@ -179,7 +179,7 @@ void TstJobController::requiresModelUnlessToldOtherwise() {
   QVERIFY2(failed.at(0).at(1).toString().contains("No model"), qPrintable(failed.at(0).at(1).toString()));
   // A failing loader reports its error; the controller stays usable.
   QSignalSpy loaded(&jc, &JobController::modelLoadedChanged);
-  jc.loadModel([]() -> Result<ModelBundle> { return ns::makeError(ns::ErrorKind::Model, "model.json: missing field \"id\""); });
+  jc.loadModel([](ns::JobContext&) -> Result<ModelBundle> { return ns::makeError(ns::ErrorKind::Model, "model.json: missing field \"id\""); });
   QVERIFY(failed.wait(3000));
   QCOMPARE(failed.at(1).at(1).toString(), QString("model.json: missing field \"id\""));
   QCOMPARE(loaded.count(), 0);

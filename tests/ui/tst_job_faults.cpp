@@ -157,7 +157,7 @@ void TstJobFaults::modelExceptionFailsAndThreadServesNextJob() {
   QSignalSpy failed(&jc, &JobController::failed);
   std::mt19937 rng(std::random_device{}());
   const int k = std::uniform_int_distribution<int>(1, 6)(rng);
-  jc.loadModel([dir, k, thrower]() -> Result<ModelBundle> {
+  jc.loadModel([dir, k, thrower](ns::JobContext&) -> Result<ModelBundle> {
     auto m = ns::loadBuiltinModel(dir);
     if (!m.ok()) return m.error();
     *thrower = std::make_shared<ThrowingDenoiser>(m->denoiser, k);
@@ -198,7 +198,7 @@ void TstJobFaults::oversizedRenderRefusedBeforeStart() {
   if (dir.empty()) QSKIP("built-in model not found");
   JobController jc;
   QSignalSpy loaded(&jc, &JobController::modelLoadedChanged);
-  jc.loadModel([dir]() { return ns::loadBuiltinModel(dir); });
+  jc.loadModel([dir](ns::JobContext&) { return ns::loadBuiltinModel(dir); });
   QVERIFY(loaded.wait(60000));
 
   ns::Project project;

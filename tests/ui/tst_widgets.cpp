@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QToolButton>
 
+#include "core/jobs/job_context.h"
 #include "core/model/builtin_model.h"
 #include "core/model/model_bundle.h"
 #include "ui/docks/model_dock.h"
@@ -115,6 +116,14 @@ void TstWidgets::etaText() {
   QCOMPARE(b.text(), QString("denoise 5/20 · ETA 10 s"));
   QCOMPARE(b.value(), 5);
   QCOMPARE(b.maximum(), 20);
+  // Long SD generations: seconds per step, then the ETA (steps left x s/step).
+  b.setProgress(3, 30, 27 * 4.3, "denoise", 4.3);
+  QCOMPARE(b.text(), QString("denoise 3/30 · 4.3 s/step · ETA 1 min 56 s"));
+  b.setProgress(30, 30, 0, "denoise", 0.38);
+  QCOMPARE(b.text(), QString("denoise 30/30 · 0.38 s/step"));
+  b.setProgress(1, 5, 0, "load unet", 0);  // nothing timed yet: neither figure
+  QCOMPARE(b.text(), QString("load unet 1/5"));
+  QCOMPARE(formatSecondsPerStep(14.4), QString("14 s/step"));
 }
 
 void TstWidgets::dropKinds() {
@@ -135,6 +144,14 @@ void TstWidgets::dropKinds() {
   QVERIFY2(classifyDrop(QDir(tmp.path()).filePath("pack")) == DropKind::Unknown, qPrintable(toString(classifyDrop(QDir(tmp.path()).filePath("pack")))));
   touch("pack/model.json");
   QVERIFY2(classifyDrop(QDir(tmp.path()).filePath("pack")) == DropKind::ModelPack, qPrintable(toString(classifyDrop(QDir(tmp.path()).filePath("pack")))));
+  // Stable Diffusion checkpoints: single files by extension, diffusers folders by model_index.json.
+  for (const char* name : {"v1-5.safetensors", "old.CKPT", "w.pt", "w.pth"})
+    QVERIFY2(classifyDrop(touch(name)) == DropKind::SdCheckpoint, name);
+  QDir(tmp.path()).mkdir("diffusers");
+  QVERIFY(classifyDrop(QDir(tmp.path()).filePath("diffusers")) == DropKind::Unknown);
+  touch("diffusers/model_index.json");
+  QVERIFY(classifyDrop(QDir(tmp.path()).filePath("diffusers")) == DropKind::SdCheckpoint);
+  QVERIFY(!isSdCheckpointPath(QDir(tmp.path()).filePath("missing.safetensors")));
 }
 
 void TstWidgets::recoveryStoreRoundTrip() {
@@ -248,15 +265,16 @@ void TstWidgets::modelDockOffersInstalledPacks() {
   QVERIFY(dock.installedPacks()->isEnabled());
   emit dock.installedPacks()->activated(2);
   QCOMPARE(dock.choice().source, ModelSource::Pack);
-  QCOMPARE(dock.choice().packDir, root.filePath("models/b_shapes_copy"));
+  QCOMPARE(dock.choice().path, root.filePath("models/b_shapes_copy"));
 
   // The loader: the built-in-format folder loads as the built-in model; the broken pack fails
   // with a message that names its model.json.
-  auto good = modelLoader(dock.choice())();
+  ns::JobContext ctx;
+  auto good = modelLoader(dock.choice())(ctx);
   QVERIFY2(good.ok(), good.ok() ? "" : good.error().message.c_str());
   QVERIFY(good->valid());
-  c.packDir = root.filePath("models/a_broken");
-  auto bad = modelLoader(c)();
+  c.path = root.filePath("models/a_broken");
+  auto bad = modelLoader(c)(ctx);
   QVERIFY(!bad.ok());
   QVERIFY2(bad.error().message.find("model.json") != std::string::npos, bad.error().message.c_str());
 }

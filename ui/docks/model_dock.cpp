@@ -9,31 +9,43 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QStandardItemModel>
 #include <QVBoxLayout>
 
+#include "ui/files/drop_classifier.h"
+
 namespace ns::ui {
+
+namespace {
+constexpr int kErrorRole = Qt::UserRole + 1;  // a list entry's probe error ("" when loadable)
+}
 
 ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
   setObjectName(QStringLiteral("modelDock"));
   auto* body = new QWidget(this);
   auto* column = new QVBoxLayout(body);
   m_builtin = new QRadioButton(tr("Built-in shapes model"), body);
-  m_pack = new QRadioButton(tr("Model pack folder"), body);
+  m_pack = new QRadioButton(tr("Model pack or checkpoint"), body);
   m_builtin->setChecked(true);
   m_installed = new QComboBox(body);
-  m_installed->setToolTip(tr("Model packs in your model folder"));
+  m_installed->setToolTip(tr("Model packs and Stable Diffusion checkpoints in your model folder"));
   m_packDir = new QLineEdit(body);
-  m_packDir->setPlaceholderText(tr("folder with model.json"));
-  m_browse = new QPushButton(tr("…"), body);
-  m_browse->setToolTip(tr("Choose a model-pack folder"));
+  m_packDir->setPlaceholderText(tr("pack folder, .safetensors/.ckpt file or diffusers folder"));
+  m_browse = new QPushButton(tr("Folder…"), body);
+  m_browse->setToolTip(tr("Choose a model-pack folder or a diffusers folder"));
+  m_browseFile = new QPushButton(tr("File…"), body);
+  m_browseFile->setToolTip(tr("Choose a Stable Diffusion checkpoint file"));
   auto* packRow = new QHBoxLayout;
   packRow->addWidget(m_packDir, 1);
   packRow->addWidget(m_browse);
+  packRow->addWidget(m_browseFile);
   m_device = new QComboBox(body);
   m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
   m_load = new QPushButton(tr("Load model"), body);
   m_status = new QLabel(tr("No model loaded."), body);
   m_status->setWordWrap(true);
+  m_current = new QLabel(tr("Current: none"), body);
+  m_current->setWordWrap(true);
   column->addWidget(m_builtin);
   column->addWidget(m_pack);
   column->addWidget(m_installed);
@@ -42,6 +54,7 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
   form->addRow(tr("Device"), m_device);
   column->addLayout(form);
   column->addWidget(m_load);
+  column->addWidget(m_current);
   column->addWidget(m_status);
   column->addStretch(1);
   setWidget(body);
@@ -50,16 +63,28 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
     m_packDir->setEnabled(m_pack->isChecked());
     m_installed->setEnabled(m_pack->isChecked() && m_installed->count() > 1);
     m_browse->setEnabled(m_pack->isChecked());
+    m_browseFile->setEnabled(m_pack->isChecked());
   };
   connect(m_pack, &QRadioButton::toggled, this, sync);
   sync();
   connect(m_browse, &QPushButton::clicked, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Model pack folder"), m_packDir->text());
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Model pack or diffusers folder"), m_packDir->text());
     if (!dir.isEmpty()) m_packDir->setText(dir);
   });
+  connect(m_browseFile, &QPushButton::clicked, this, [this] {
+    const QString file = QFileDialog::getOpenFileName(this, tr("Stable Diffusion checkpoint"), m_packDir->text(),
+                                                      tr("Checkpoints (*.safetensors *.ckpt *.pt *.pth)"));
+    if (!file.isEmpty()) m_packDir->setText(file);
+  });
   connect(m_installed, QOverload<int>::of(&QComboBox::activated), this, [this](int i) {
-    const QString dir = m_installed->itemData(i).toString();
-    if (!dir.isEmpty()) m_packDir->setText(dir);
+    const QString path = m_installed->itemData(i).toString();
+    const QString error = m_installed->itemData(i, kErrorRole).toString();
+    if (!error.isEmpty()) {
+      // Listed so the user sees why it is not offered; never handed to the loader.
+      setStatus(tr("Cannot load: %1").arg(error));
+      return;
+    }
+    if (!path.isEmpty()) m_packDir->setText(path);
   });
   setInstalledPacks({});
   connect(m_load, &QPushButton::clicked, this, [this] { emit loadRequested(choice()); });
@@ -72,23 +97,45 @@ void ModelDock::setCudaAvailable(bool available) {
 }
 
 void ModelDock::setInstalledPacks(const QStringList& packDirs) {
-  m_installed->clear();
-  m_installed->addItem(packDirs.isEmpty() ? tr("No packs in your model folder") : tr("Installed packs…"), QString());
-  for (const QString& dir : packDirs) m_installed->addItem(QFileInfo(dir).fileName(), dir);
-  m_installed->setEnabled(m_pack->isChecked() && !packDirs.isEmpty());
+  QList<ModelListEntry> entries;
+  for (const QString& dir : packDirs) entries.push_back({dir, ModelSource::Pack, QFileInfo(dir).fileName(), {}});
+  setInstalledModels(entries);
 }
 
+void ModelDock::setInstalledModels(const QList<ModelListEntry>& entries) {
+  m_installed->clear();
+  m_installed->addItem(entries.isEmpty() ? tr("No models in your model folder") : tr("Models in your folder…"), QString());
+  auto* model = qobject_cast<QStandardItemModel*>(m_installed->model());
+  for (const ModelListEntry& e : entries) {
+    m_installed->addItem(e.label, e.path);
+    const int row = m_installed->count() - 1;
+    m_installed->setItemData(row, e.error, kErrorRole);
+    m_installed->setItemData(row, e.loadable() ? e.path : e.error, Qt::ToolTipRole);
+    if (!e.loadable() && model) model->item(row)->setEnabled(false);  // listed, but not selectable
+  }
+  m_installed->setEnabled(m_pack->isChecked() && !entries.isEmpty());
+}
+
+void ModelDock::setCurrent(const QString& path, const QString& description) {
+  m_currentPath = path;
+  m_current->setText(path.isEmpty() ? tr("Current: none") : tr("Current: %1").arg(description));
+}
+
+QString ModelDock::currentText() const { return m_current->text(); }
+
 void ModelDock::setChoice(const ModelChoice& c) {
-  (c.source == ModelSource::Pack ? m_pack : m_builtin)->setChecked(true);
-  m_packDir->setText(c.packDir);
+  (c.source == ModelSource::Pack || c.source == ModelSource::Checkpoint ? m_pack : m_builtin)->setChecked(true);
+  m_packDir->setText(c.path);
   const int i = m_device->findData(c.device);
   m_device->setCurrentIndex(i >= 0 ? i : 0);
 }
 
 ModelChoice ModelDock::choice() const {
   ModelChoice c;
-  c.source = m_pack->isChecked() ? ModelSource::Pack : ModelSource::Builtin;
-  c.packDir = m_packDir->text();
+  c.path = m_packDir->text();
+  c.source = !m_pack->isChecked()                            ? ModelSource::Builtin
+             : classifyDrop(c.path) == DropKind::SdCheckpoint ? ModelSource::Checkpoint
+                                                              : ModelSource::Pack;
   c.device = m_device->currentData().toString();
   return c;
 }

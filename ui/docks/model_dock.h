@@ -1,9 +1,14 @@
 #pragma once
-// ModelDock: which model the model thread loads: the built-in model or a model-pack folder, on
-// CPU or CUDA (CUDA offered only when the runtime reports it). "Load" emits loadRequested; the
-// actual loading is a JobController job. UI thread only.
+// ModelDock: which model the model thread loads: the built-in model, a model-pack folder or a
+// Stable Diffusion checkpoint (.safetensors / .ckpt / .pt file or diffusers folder), on CPU or
+// CUDA (CUDA offered only when the runtime reports it). The list offers what is in the user's
+// model folder with family and size (ModelListEntry, probed off the UI thread); an entry that
+// failed to probe shows its error and cannot be loaded. "Load" emits loadRequested; the actual
+// loading is a JobController job; the dock shows the model that is loaded now (setCurrent).
+// UI thread only.
 
 #include <QDockWidget>
+#include <QList>
 #include <QStringList>
 
 class QComboBox;
@@ -17,14 +22,24 @@ namespace ns::ui {
 // Which model to load. Runtime choice, stored in QSettings by name.
 enum class ModelSource {
   Invalid = 0,
-  Builtin,  // resources/models/builtin (findBuiltinModelDir)
-  Pack,     // a model-pack folder with model.json
+  Builtin,     // resources/models/builtin (findBuiltinModelDir)
+  Pack,        // a model-pack folder with model.json
+  Checkpoint,  // a Stable Diffusion file (.safetensors/.ckpt/.pt/.pth) or diffusers folder
 };
 
 struct ModelChoice {
   ModelSource source = ModelSource::Builtin;
-  QString packDir;              // for Pack
+  QString path;                 // for Pack (the folder) and Checkpoint (the file or folder)
   QString device = "cpu";       // "cpu" or "cuda"
+};
+
+// One row of the model list: a pack or a checkpoint in the user's model folder.
+struct ModelListEntry {
+  QString path;            // absolute
+  ModelSource source = ModelSource::Invalid;
+  QString label;           // e.g. "v1-5-pruned-emaonly.safetensors — SD 1.x, F16, 2.1 GB"
+  QString error;           // why it cannot be loaded (failed probe); empty when loadable
+  bool loadable() const { return error.isEmpty(); }
 };
 
 class ModelDock : public QDockWidget {
@@ -35,7 +50,15 @@ class ModelDock : public QDockWidget {
   void setCudaAvailable(bool available);
   // Packs found in the user's model folder (absolute folder paths); picking one fills the folder.
   void setInstalledPacks(const QStringList& packDirs);
+  // Packs and checkpoints of the user's model folder; picking a loadable one fills the path, one
+  // that failed to probe shows its error in the status line and leaves the choice alone.
+  void setInstalledModels(const QList<ModelListEntry>& entries);
   QComboBox* installedPacks() const { return m_installed; }
+  QComboBox* installedModels() const { return m_installed; }
+  // The model the model thread holds now (its path and how it describes itself); "" for none.
+  void setCurrent(const QString& path, const QString& description);
+  QString currentPath() const { return m_currentPath; }
+  QString currentText() const;
   void setChoice(const ModelChoice& c);
   ModelChoice choice() const;
   void setStatus(const QString& text);
@@ -54,6 +77,9 @@ class ModelDock : public QDockWidget {
   QComboBox* m_device = nullptr;
   QPushButton* m_load = nullptr;
   QLabel* m_status = nullptr;
+  QLabel* m_current = nullptr;
+  QPushButton* m_browseFile = nullptr;
+  QString m_currentPath;
 };
 
 }  // namespace ns::ui

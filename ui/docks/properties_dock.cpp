@@ -10,6 +10,7 @@
 #include <QPlainTextEdit>
 #include <QRandomGenerator>
 #include <QRegularExpressionValidator>
+#include <QSize>
 #include <QSpinBox>
 #include <QToolButton>
 
@@ -19,7 +20,8 @@ namespace ns::ui {
 
 bool RenderValues::operator==(const RenderValues& o) const {
   return prompt == o.prompt && negativePrompt == o.negativePrompt && seed == o.seed && steps == o.steps &&
-         guidance == o.guidance && noiseRatio == o.noiseRatio && inversionSkip == o.inversionSkip && method == o.method;
+         guidance == o.guidance && noiseRatio == o.noiseRatio && inversionSkip == o.inversionSkip && method == o.method &&
+         width == o.width && height == o.height;
 }
 
 PropertiesDock::PropertiesDock(QWidget* parent) : QDockWidget(tr("Properties"), parent) {
@@ -60,6 +62,10 @@ PropertiesDock::PropertiesDock(QWidget* parent) : QDockWidget(tr("Properties"), 
   m_method->addItem(tr("Noise the sketch (q-sample)"), int(InitMethod::QSample));
   m_method->addItem(tr("DDIM-invert the sketch"), int(InitMethod::DdimInversion));
 
+  m_size = new QComboBox(body);
+  m_size->setToolTip(tr("Image size: the model's native size and the usual sizes on its grid (square only for now)"));
+
+  form->addRow(tr("Size"), m_size);
   form->addRow(tr("Prompt"), m_prompt);
   form->addRow(tr("Negative"), m_negative);
   form->addRow(tr("Seed"), seedRow);
@@ -98,6 +104,7 @@ PropertiesDock::PropertiesDock(QWidget* parent) : QDockWidget(tr("Properties"), 
   connect(m_ratio, qOverload<double>(&QDoubleSpinBox::valueChanged), this, notify("noiseRatio"));
   connect(m_skip, qOverload<int>(&QSpinBox::valueChanged), this, notify("inversionSkip"));
   connect(m_method, qOverload<int>(&QComboBox::currentIndexChanged), this, notify("method"));
+  connect(m_size, qOverload<int>(&QComboBox::activated), this, notify("size"));
   auto notifyObject = [this](const char* field) {
     return [this, field] {
       if (!m_filling) emit objectEdited(QString::fromLatin1(field));
@@ -122,7 +129,26 @@ void PropertiesDock::setValues(const RenderValues& v) {
   m_ratio->setValue(v.noiseRatio);
   m_skip->setValue(v.inversionSkip);
   m_method->setCurrentIndex(std::max(0, m_method->findData(int(v.method))));
+  // The model's sizes, plus the project's own when it is not one of them (a project made for
+  // another model keeps showing what it will render at).
+  m_size->clear();
+  const QSize current(v.width, v.height);
+  bool listed = false;
+  for (int s : m_sizes) {
+    const QString label = s == m_nativeSize ? tr("%1 × %1 (native)").arg(s) : tr("%1 × %1").arg(s);
+    m_size->addItem(label, QSize(s, s));
+    listed = listed || QSize(s, s) == current;
+  }
+  if (!listed) m_size->addItem(tr("%1 × %2").arg(v.width).arg(v.height), current);
+  m_size->setCurrentIndex(std::max(0, m_size->findData(current)));
   m_filling = false;
+}
+
+void PropertiesDock::setSizeChoices(const QList<int>& sizes, int nativeSize) {
+  RenderValues v = values();
+  m_sizes = sizes;
+  m_nativeSize = nativeSize;
+  setValues(v);
 }
 
 RenderValues PropertiesDock::values() const {
@@ -135,6 +161,11 @@ RenderValues PropertiesDock::values() const {
   v.noiseRatio = m_ratio->value();
   v.inversionSkip = m_skip->value();
   v.method = InitMethod(m_method->currentData().toInt());
+  const QSize size = m_size->currentData().toSize();
+  if (size.isValid()) {
+    v.width = size.width();
+    v.height = size.height();
+  }
   return v;
 }
 

@@ -30,6 +30,8 @@ struct RenderValues {
   double noiseRatio = 0.7;  // α: fraction of the schedule the sketch is noised to
   int inversionSkip = 0;    // edit-friendly inversion: steps skipped at the start of the reverse pass
   InitMethod method = InitMethod::QSample;
+  int width = 64;           // the project's frame size in pixels (the Size row)
+  int height = 64;
   bool operator==(const RenderValues& o) const;
 };
 
@@ -58,6 +60,10 @@ class PropertiesDock : public QDockWidget {
   QPlainTextEdit* promptEdit() const { return m_prompt; }
   QLineEdit* objectPromptEdit() const { return m_objectPrompt; }
   QToolButton* diceButton() const { return m_dice; }
+  // The square sizes the loaded model offers (model_sizes.h), `nativeSize` marked as native. The
+  // project's own size stays listed ("W × H") when it is not one of them.
+  void setSizeChoices(const QList<int>& sizes, int nativeSize);
+  QComboBox* sizeBox() const { return m_size; }
 
  signals:
   // A field changed by the user. `field` names it ("prompt", "seed", ...), so consecutive edits of
@@ -75,6 +81,9 @@ class PropertiesDock : public QDockWidget {
   QDoubleSpinBox* m_ratio = nullptr;
   QSpinBox* m_skip = nullptr;
   QComboBox* m_method = nullptr;
+  QComboBox* m_size = nullptr;
+  QList<int> m_sizes;
+  int m_nativeSize = 0;
   QGroupBox* m_objectGroup = nullptr;
   QLineEdit* m_objectPrompt = nullptr;
   QComboBox* m_shape = nullptr;

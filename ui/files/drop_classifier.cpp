@@ -5,11 +5,22 @@
 
 namespace ns::ui {
 
+bool isSdCheckpointPath(const QString& localPath) {
+  const QFileInfo info(localPath);
+  if (localPath.isEmpty() || !info.exists()) return false;
+  if (info.isDir()) return QFileInfo(QDir(localPath).filePath(QStringLiteral("model_index.json"))).isFile();
+  static const QStringList weights = {"safetensors", "ckpt", "pt", "pth"};
+  return info.isFile() && weights.contains(info.suffix().toLower());
+}
+
 DropKind classifyDrop(const QString& localPath) {
   const QFileInfo info(localPath);
   if (localPath.isEmpty() || !info.exists()) return DropKind::Unknown;
-  if (info.isDir()) return QFileInfo(QDir(localPath).filePath(QStringLiteral("model.json"))).isFile() ? DropKind::ModelPack
-                                                                                                     : DropKind::Unknown;
+  if (info.isDir()) {
+    if (QFileInfo(QDir(localPath).filePath(QStringLiteral("model.json"))).isFile()) return DropKind::ModelPack;
+    return isSdCheckpointPath(localPath) ? DropKind::SdCheckpoint : DropKind::Unknown;
+  }
+  if (isSdCheckpointPath(localPath)) return DropKind::SdCheckpoint;
   const QString ext = info.suffix().toLower();
   static const QStringList images = {"png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "exr"};
   static const QStringList videos = {"mp4", "mov", "avi", "mkv", "webm", "gif"};
@@ -26,6 +37,7 @@ QString toString(DropKind kind) {
     case DropKind::Project: return QStringLiteral("project");
     case DropKind::ModelPack: return QStringLiteral("model pack");
     case DropKind::Unknown: return QStringLiteral("unknown");
+    case DropKind::SdCheckpoint: return QStringLiteral("Stable Diffusion checkpoint");
     case DropKind::Invalid: break;
   }
   return QStringLiteral("invalid");

@@ -1,5 +1,6 @@
 #pragma once
-// What a dropped (or command-line) path is: an image, a video, a project, or a model-pack folder.
+// What a dropped (or command-line) path is: an image, a video, a project, a model-pack folder or a
+// Stable Diffusion checkpoint (file or diffusers folder).
 // Pure function of the path and the file system; no Qt widgets. Any thread.
 
 #include <QString>
@@ -14,9 +15,12 @@ enum class DropKind {
   Project,    // .nsproj
   ModelPack,  // a folder holding model.json
   Unknown,    // anything else (the window says so)
+  SdCheckpoint,  // .safetensors / .ckpt / .pt / .pth file, or a diffusers folder (model_index.json)
 };
 
 DropKind classifyDrop(const QString& localPath);
 QString toString(DropKind kind);
+// True for the file names and folders the Stable Diffusion loader reads (no file is opened).
+bool isSdCheckpointPath(const QString& localPath);
 
 }  // namespace ns::ui

@@ -39,6 +39,14 @@ void addStats(JobOutput& out, const at::Tensor& noise) {
 
 }  // namespace
 
+FrameBuffer previewFrames(const at::Tensor& preview) {
+  if (!preview.defined()) return {};
+  const at::Tensor images = preview.dim() == 3 ? preview.unsqueeze(0) : preview;
+  if (images.dim() != 4 || images.size(1) != 3) return {};
+  c10::InferenceMode guard;
+  return imagesToFrames(images.detach().to(at::kCPU, at::kFloat));
+}
+
 JobFn renderJob(const Project& snapshot, int stepsOverride, int onlyFrame) {
   RenderProjectRequest req;
   req.project = snapshot;

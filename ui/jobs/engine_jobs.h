@@ -2,7 +2,7 @@
 // Engine verbs as JobController jobs. Each function takes plain values (a Project snapshot, a
 // FrameBuffer, numbers) on the UI thread and returns a JobFn that runs on the model thread and
 // calls the engine (core/engine/engine.h). This file's .cpp is the only ui/ code that touches
-// tensors, and only inside those functions, i.e. on the model thread.
+// tensors, and only inside those functions (and previewFrames), i.e. on the model thread.
 //
 // Wired verbs: renderProject (Render, live preview: sketch + structured init), invert, edit, and
 // the noise inspector (the project's random / warped / FreeNoise noise or inverted x_T + NoiseStats).
@@ -14,7 +14,16 @@
 #include "ui/docks/inversion_dock.h"
 #include "ui/jobs/job_types.h"
 
+namespace at {
+class Tensor;
+}
+
 namespace ns::ui {
+
+// A step's preview (JobProgress::preview: decoded frames [F,3,H,W] or [3,H,W] in [-1,1]) as Image
+// frames for the preview dock; empty when the tensor is not RGB (a sampler without a decoder
+// reports latents). Model thread only (it reads a tensor).
+FrameBuffer previewFrames(const at::Tensor& preview);
 
 // Inverted noise kept for later edits. Opaque to the UI thread: only jobs read or write it (one
 // at a time, on the model thread), the UI thread just holds the pointer.

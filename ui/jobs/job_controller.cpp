@@ -28,6 +28,7 @@ JobController::JobController(QObject* parent) : QObject(parent), m_queue(std::ma
   qRegisterMetaType<ns::ui::RequestId>("ns::ui::RequestId");
   qRegisterMetaType<ns::ui::JobKind>("ns::ui::JobKind");
   qRegisterMetaType<ns::ui::JobOutput>("ns::ui::JobOutput");
+  qRegisterMetaType<ns::FrameBuffer>("ns::FrameBuffer");
 
   m_thread.setObjectName(QStringLiteral("model"));
   m_worker = new ModelWorker(m_queue);
@@ -36,8 +37,15 @@ JobController::JobController(QObject* parent) : QObject(parent), m_queue(std::ma
   // Worker -> controller: queued (different threads), so every handler runs on the UI thread.
   connect(m_worker, &ModelWorker::started, this, &JobController::started, Qt::QueuedConnection);
   connect(m_worker, &ModelWorker::progressChanged, this,
-          [this](RequestId id, int step, int total, double eta, QString stage) {
-            if (!m_cancelled.contains(id)) emit progressChanged(id, step, total, eta, stage);
+          [this](RequestId id, int step, int total, double eta, QString stage, double perStep) {
+            if (!m_cancelled.contains(id)) emit progressChanged(id, step, total, eta, stage, perStep);
+          },
+          Qt::QueuedConnection);
+  connect(m_worker, &ModelWorker::previewReady, this,
+          [this](RequestId id, FrameBuffer frames) {
+            // Signals from one thread arrive in order, so a preview is never behind its result;
+            // m_pending drops one that raced with a cancel.
+            if (m_pending.contains(id) && !m_cancelled.contains(id)) emit previewReady(id, std::move(frames));
           },
           Qt::QueuedConnection);
   connect(m_worker, &ModelWorker::finished, this, &JobController::onFinished, Qt::QueuedConnection);
@@ -159,8 +167,10 @@ void JobController::onCancelled(RequestId id, JobKind kind) {
   emit cancelled(id);
 }
 
-void JobController::onModelLoaded(RequestId id, QString description) {
+void JobController::onModelLoaded(RequestId id, QString description, int nativeSize, int sizeGrid) {
   m_modelLoaded = true;
+  m_nativeSize = nativeSize;
+  m_sizeGrid = sizeGrid;
   jobEnded(id);
   emit modelLoadedChanged(id, description);
 }

@@ -47,10 +47,19 @@ class JobController : public QObject {
   bool busy() const;  // a job is running or queued
   const QThread* modelThread() const { return &m_thread; }
   bool modelLoaded() const { return m_modelLoaded; }
+  // The loaded model's native square image size and the pixel grid sizes must be multiples of
+  // (0 until a model loaded). Set before modelLoadedChanged is emitted.
+  int modelNativeSize() const { return m_nativeSize; }
+  int modelSizeGrid() const { return m_sizeGrid; }
 
  signals:
   void started(ns::ui::RequestId id, ns::ui::JobKind kind);
-  void progressChanged(ns::ui::RequestId id, int step, int total, double etaSeconds, QString stage);
+  // secondsPerStep: measured within the stage (0 until a step of it has run).
+  void progressChanged(ns::ui::RequestId id, int step, int total, double etaSeconds, QString stage,
+                       double secondsPerStep);
+  // An intermediate picture of a running Render / Generate / Edit (the step's x̂0); never after
+  // the job's result, never for a cancelled job.
+  void previewReady(ns::ui::RequestId id, ns::FrameBuffer frames);
   void resultReady(ns::ui::RequestId id, ns::ui::JobKind kind, ns::ui::JobOutput output);
   void failed(ns::ui::RequestId id, QString message);
   void cancelled(ns::ui::RequestId id);
@@ -62,7 +71,7 @@ class JobController : public QObject {
   void onFinished(RequestId id, JobKind kind, JobOutput output);
   void onFailed(RequestId id, JobKind kind, QString message);
   void onCancelled(RequestId id, JobKind kind);
-  void onModelLoaded(RequestId id, QString description);
+  void onModelLoaded(RequestId id, QString description, int nativeSize, int sizeGrid);
   void jobEnded(RequestId id);
   bool isStale(RequestId id, JobKind kind) const;
 
@@ -77,6 +86,7 @@ class JobController : public QObject {
   JobFn m_liveFn;
   ModelNeed m_liveNeed = ModelNeed::Required;
   bool m_modelLoaded = false;
+  int m_nativeSize = 0, m_sizeGrid = 0;
 };
 
 }  // namespace ns::ui

@@ -54,7 +54,9 @@ struct JobOutput {
 };
 
 using JobFn = std::function<Result<JobOutput>(ModelBundle&, JobContext&)>;
-using ModelLoaderFn = std::function<Result<ModelBundle>()>;
+// A model load gets the job's context: it reports its parts as progress ("load: unet" ...) and may
+// stop early when the context is cancelled. A load whose context was cancelled is never installed.
+using ModelLoaderFn = std::function<Result<ModelBundle>(JobContext&)>;
 
 // Whether a job needs a loaded model. Jobs that need none (tests, file conversions) still run on
 // the model thread and get an empty bundle.
@@ -76,3 +78,4 @@ struct JobRequest {
 
 Q_DECLARE_METATYPE(ns::ui::JobOutput)
 Q_DECLARE_METATYPE(ns::ui::JobKind)
+Q_DECLARE_METATYPE(ns::FrameBuffer)

@@ -2,10 +2,12 @@
 
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <exception>
 
 #include "core/jobs/job_context.h"
 #include "core/model/model_bundle.h"
+#include "ui/jobs/engine_jobs.h"
 #include "ui/jobs/job_queue.h"
 
 namespace ns::ui {
@@ -26,21 +28,71 @@ void ModelWorker::run(JobRequest& request, const std::shared_ptr<JobContext>& ct
   const JobKind kind = request.kind;
   emit started(id, kind);
 
+  // Throttle state lives with the job; the callback runs on this thread only.
+  QElapsedTimer clock;
+  clock.start();
+  qint64 lastEmitMs = -1, lastPreviewMs = -1;
+  qint64 stageStartMs = 0;
+  int stageStartStep = 0;
+  int lastStep = -1;
+  std::string lastStage;
+  ctx->setWantsPreview(kind == JobKind::Render || kind == JobKind::Generate || kind == JobKind::Edit);
+  ctx->setProgressCallback([&](const JobProgress& p) {
+    const qint64 now = clock.elapsed();
+    const bool stageChanged = p.stage != lastStage;
+    if (stageChanged) {
+      // Seconds per step count from the stage's first report: what came before (sketch, prompt
+      // encoding, an earlier stage) is not denoising time.
+      stageStartMs = now;
+      stageStartStep = p.step;
+    }
+    if (p.preview && (lastPreviewMs < 0 || now - lastPreviewMs >= kPreviewIntervalMs)) {
+      FrameBuffer frames = previewFrames(*p.preview);
+      if (!frames.empty()) {
+        lastPreviewMs = now;
+        emit previewReady(id, std::move(frames));
+      }
+    }
+    const bool edge = p.step >= p.total || lastEmitMs < 0 || stageChanged;
+    const bool due = p.step != lastStep && now - lastEmitMs >= kProgressIntervalMs;
+    if (!edge && !due) return;
+    lastEmitMs = now;
+    lastStep = p.step;
+    lastStage = p.stage;
+    const int stepsInStage = p.step - stageStartStep;
+    const double perStep = stepsInStage > 0 ? double(now - stageStartMs) / 1000.0 / stepsInStage : 0.0;
+    const double eta = p.total > p.step ? perStep * (p.total - p.step) : 0.0;
+    emit progressChanged(id, p.step, p.total, eta, QString::fromStdString(p.stage), perStep);
+  });
+
   if (kind == JobKind::LoadModel) {
     Result<ModelBundle> loaded = makeError(ErrorKind::Internal, "no model loader was given");
     try {
-      if (request.loader) loaded = request.loader();
+      if (request.loader) loaded = request.loader(*ctx);
     } catch (const std::exception& e) {
       loaded = makeError(ErrorKind::Model, std::string("loading the model failed: ") + e.what());
     }
+    const bool wasCancelled = ctx->cancelled();
     m_queue->end(id);
+    // A cancelled load is dropped even when it completed: the user asked for the old model.
+    if (wasCancelled || (!loaded.ok() && loaded.error().kind == ErrorKind::Cancelled)) {
+      emit cancelled(id, kind);
+      return;
+    }
     if (!loaded.ok()) {
       emit failed(id, kind, QString::fromStdString(loaded.error().message));
       return;
     }
     *m_model = std::move(loaded).value();
     const QString what = QString::fromStdString(m_model->sourcePath.empty() ? std::string("model") : m_model->sourcePath);
-    emit modelLoaded(id, QStringLiteral("%1 on %2").arg(what, QString::fromStdString(m_model->device)));
+    int nativeSize = 0, grid = 0;
+    if (m_model->valid()) {
+      const DenoiserInfo& info = m_model->denoiser->info();
+      const int down = m_model->codec ? m_model->codec->downscale() : 1;
+      nativeSize = info.sampleSize * down;
+      grid = std::max(1, info.sizeMultiple) * down;
+    }
+    emit modelLoaded(id, QStringLiteral("%1 on %2").arg(what, QString::fromStdString(m_model->device)), nativeSize, grid);
     return;
   }
 
@@ -49,25 +101,6 @@ void ModelWorker::run(JobRequest& request, const std::shared_ptr<JobContext>& ct
     emit failed(id, kind, tr("No model is loaded: choose the built-in model or a model pack in the Model dock."));
     return;
   }
-
-  // Throttle state lives with the job; the callback runs on this thread only.
-  QElapsedTimer clock;
-  clock.start();
-  qint64 lastEmitMs = -1;
-  int lastStep = -1;
-  std::string lastStage;
-  ctx->setProgressCallback([&](const JobProgress& p) {
-    const qint64 now = clock.elapsed();
-    const bool stageChanged = p.stage != lastStage;
-    const bool edge = p.step >= p.total || lastEmitMs < 0 || stageChanged;
-    const bool due = p.step != lastStep && now - lastEmitMs >= kProgressIntervalMs;
-    if (!edge && !due) return;
-    lastEmitMs = now;
-    lastStep = p.step;
-    lastStage = p.stage;
-    const double eta = p.step > 0 && p.total > p.step ? double(now) / 1000.0 / p.step * (p.total - p.step) : 0.0;
-    emit progressChanged(id, p.step, p.total, eta, QString::fromStdString(p.stage));
-  });
 
   Result<JobOutput> out = makeError(ErrorKind::Internal, "the job has no function");
   try {

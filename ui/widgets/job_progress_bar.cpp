@@ -15,6 +15,12 @@ QString formatEta(double seconds) {
   return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
+QString formatSecondsPerStep(double seconds) {
+  const double s = std::max(0.0, seconds);
+  const int decimals = s < 1.0 ? 2 : s < 10.0 ? 1 : 0;
+  return QStringLiteral("%1 s/step").arg(s, 0, 'f', decimals);
+}
+
 JobProgressBar::JobProgressBar(QWidget* parent) : QWidget(parent) {
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -39,12 +45,14 @@ void JobProgressBar::begin(const QString& what) {
   show();
 }
 
-void JobProgressBar::setProgress(int step, int total, double etaSeconds, const QString& stage) {
+void JobProgressBar::setProgress(int step, int total, double etaSeconds, const QString& stage, double secondsPerStep) {
   m_bar->setRange(0, std::max(1, total));
   m_bar->setValue(step);
   const QString name = stage.isEmpty() ? m_what : stage;
   QString text = tr("%1 %2/%3").arg(name).arg(step).arg(total);
-  if (step < total && step > 0) text += tr(" · ETA %1").arg(formatEta(etaSeconds));
+  if (secondsPerStep > 0) text += tr(" · %1").arg(formatSecondsPerStep(secondsPerStep));
+  // No ETA before a step of this stage has been timed (it would read "0 s").
+  if (step < total && step > 0 && etaSeconds > 0) text += tr(" · ETA %1").arg(formatEta(etaSeconds));
   m_label->setText(text);
   show();
 }

@@ -1,6 +1,7 @@
 #pragma once
-// JobProgressBar: the status bar's job indicator: "<stage> step/total · ETA", a progress bar and a
-// Cancel button (also Esc through the main window's action). Shows only while a job runs.
+// JobProgressBar: the status bar's job indicator: "<stage> step/total · 2.4 s/step · ETA 1 min 05 s",
+// a progress bar and a Cancel button (also Esc through the main window's action). Shows only while
+// a job runs. Seconds per step and the ETA appear once a step of the stage has been timed.
 // UI thread only; fed from JobController's signals by MainWindow.
 
 #include <QWidget>
@@ -17,7 +18,8 @@ class JobProgressBar : public QWidget {
   explicit JobProgressBar(QWidget* parent = nullptr);
 
   void begin(const QString& what);
-  void setProgress(int step, int total, double etaSeconds, const QString& stage);
+  // secondsPerStep <= 0: not known yet (not shown).
+  void setProgress(int step, int total, double etaSeconds, const QString& stage, double secondsPerStep = 0);
   void end();
   QString text() const;
   int value() const;
@@ -35,5 +37,7 @@ class JobProgressBar : public QWidget {
 
 // "12 s", "1 min 05 s" — short ETA text for the status bar.
 QString formatEta(double seconds);
+// "0.42 s/step", "2.4 s/step", "14 s/step" — two significant digits up to 10 s.
+QString formatSecondsPerStep(double seconds);
 
 }  // namespace ns::ui
