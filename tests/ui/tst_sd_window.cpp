@@ -40,6 +40,8 @@
 #include <map>
 #include <string>
 
+#include "core/jobs/job_context.h"
+#include "core/model/model_bundle.h"
 #include "core/model/safetensors.h"
 #include "core/model/sd/sd_unet.h"
 #include "core/model/sd/sd_vae.h"
@@ -50,6 +52,7 @@
 #include "ui/docks/properties_dock.h"
 #include "ui/jobs/job_controller.h"
 #include "ui/jobs/model_listing.h"
+#include "ui/jobs/model_loader.h"
 #include "ui/project_document.h"
 #include "ui/widgets/error_banner.h"
 
@@ -132,6 +135,7 @@ class TstSdWindow : public QObject {
   void initTestCase();
   void sizesFollowTheModel();
   void checkpointListedDroppedAndRendered();
+  void loadStopsBetweenParts();
   void cleanupTestCase();
 
  private:
@@ -278,11 +282,41 @@ void TstSdWindow::checkpointListedDroppedAndRendered() {
   disconnect(onResult);
 }
 
+void TstSdWindow::loadStopsBetweenParts() {
+  // The dock names a checkpoint by its path; the loader reports each part and stops at the next
+  // part boundary once the job is cancelled (here: while the UNet part is announced).
+  ns::ui::ModelDock dock;
+  ns::ui::ModelChoice c;
+  c.source = ns::ui::ModelSource::Pack;
+  c.path = m_sd1;
+  dock.setChoice(c);
+  QVERIFY(dock.choice().source == ns::ui::ModelSource::Checkpoint);
+  QStringList stages;
+  ns::JobContext ctx;
+  ctx.setProgressCallback([&](const ns::JobProgress& p) {
+    stages << QString::fromStdString(p.stage);
+    if (p.stage == "load unet") ctx.cancel();
+  });
+  auto r = ns::ui::modelLoader(dock.choice())(ctx);
+  QVERIFY(!r.ok());
+  QVERIFY2(r.error().kind == ns::ErrorKind::Cancelled, r.error().message.c_str());
+  QCOMPARE(stages, (QStringList{"load reading", "load unet"}));
+  // Not cancelled: the same choice loads, every part reported in order.
+  ns::JobContext ok;
+  QStringList all;
+  ok.setProgressCallback([&](const ns::JobProgress& p) { all << QString::fromStdString(p.stage); });
+  auto m = ns::ui::modelLoader(dock.choice())(ok);
+  QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+  QVERIFY(m->valid());
+  QCOMPARE(all, (QStringList{"load reading", "load unet", "load vae", "load text", "load tokenizer"}));
+}
+
 void TstSdWindow::cleanupTestCase() {
   for (const char* v : {"NS_MODEL_DIR", "NS_CLIP_TOKENIZER_DIR", "NS_SD_UNET_HEADS", "NS_SD_TEXT_HEADS"}) qunsetenv(v);
 }
 
-NS_REGISTER_TEST(TstSdWindow, initTestCase, sizesFollowTheModel, checkpointListedDroppedAndRendered, cleanupTestCase)
+NS_REGISTER_TEST(TstSdWindow, initTestCase, sizesFollowTheModel, checkpointListedDroppedAndRendered, loadStopsBetweenParts,
+                 cleanupTestCase)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_sd_window.moc"
 #endif
