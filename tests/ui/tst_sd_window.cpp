@@ -136,6 +136,7 @@ class TstSdWindow : public QObject {
   void sizesFollowTheModel();
   void checkpointListedDroppedAndRendered();
   void loadStopsBetweenParts();
+  void listingOfManyCheckpointsIsQuick();
   void cleanupTestCase();
 
  private:
@@ -311,12 +312,34 @@ void TstSdWindow::loadStopsBetweenParts() {
   QCOMPARE(all, (QStringList{"load reading", "load unet", "load vae", "load text", "load tokenizer"}));
 }
 
+void TstSdWindow::listingOfManyCheckpointsIsQuick() {
+  // 20 files whose headers are as long as SD 1.5's (1131 tensors, ~100 kB of JSON): the listing
+  // reads headers only, so its cost does not depend on the weights' size. Warm page cache.
+  QTemporaryDir dir;
+  std::map<std::string, at::Tensor> w;
+  w["model.diffusion_model.input_blocks.0.0.weight"] = at::zeros({8, 4, 3, 3}).to(at::kHalf);
+  w["cond_stage_model.transformer.text_model.final_layer_norm.weight"] = at::ones({8}).to(at::kHalf);
+  for (int i = 0; w.size() < 1131; ++i)
+    w["model.diffusion_model.output_blocks." + std::to_string(i) + ".1.transformer_blocks.0.attn1.to_q.weight"] =
+        at::zeros({2, 2}).to(at::kHalf);
+  for (int i = 0; i < 20; ++i)
+    QVERIFY(ns::writeSafetensors(QDir(dir.path()).filePath(QString("sd_%1.safetensors").arg(i, 2, 10, QChar('0'))).toStdString(), w).ok());
+  QElapsedTimer t;
+  t.start();
+  const QList<ns::ui::ModelListEntry> entries = ns::ui::listModelFolder(dir.path());
+  const double ms = t.nsecsElapsed() / 1e6;
+  qInfo("model listing: 20 files x 1131 tensors in %.1f ms (%.2f ms per file)", ms, ms / 20);
+  QCOMPARE(entries.size(), 20);
+  for (const auto& e : entries) QVERIFY2(e.loadable() && e.label.contains("SD 1.x, F16"), qPrintable(e.label));
+  QVERIFY2(ms / 20 < 100, qPrintable(QString("%1 ms per file").arg(ms / 20)));
+}
+
 void TstSdWindow::cleanupTestCase() {
   for (const char* v : {"NS_MODEL_DIR", "NS_CLIP_TOKENIZER_DIR", "NS_SD_UNET_HEADS", "NS_SD_TEXT_HEADS"}) qunsetenv(v);
 }
 
 NS_REGISTER_TEST(TstSdWindow, initTestCase, sizesFollowTheModel, checkpointListedDroppedAndRendered, loadStopsBetweenParts,
-                 cleanupTestCase)
+                 listingOfManyCheckpointsIsQuick, cleanupTestCase)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_sd_window.moc"
 #endif
