@@ -61,7 +61,6 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
 
   auto sync = [this] {
     m_packDir->setEnabled(m_pack->isChecked());
-    m_installed->setEnabled(m_pack->isChecked() && m_installed->count() > 1);
     m_browse->setEnabled(m_pack->isChecked());
     m_browseFile->setEnabled(m_pack->isChecked());
   };
@@ -84,7 +83,9 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
       setStatus(tr("Cannot load: %1").arg(error));
       return;
     }
-    if (!path.isEmpty()) m_packDir->setText(path);
+    if (path.isEmpty()) return;
+    m_pack->setChecked(true);  // picking a listed model chooses it
+    m_packDir->setText(path);
   });
   setInstalledPacks({});
   connect(m_load, &QPushButton::clicked, this, [this] { emit loadRequested(choice()); });
@@ -113,7 +114,7 @@ void ModelDock::setInstalledModels(const QList<ModelListEntry>& entries) {
     m_installed->setItemData(row, e.loadable() ? e.path : e.error, Qt::ToolTipRole);
     if (!e.loadable() && model) model->item(row)->setEnabled(false);  // listed, but not selectable
   }
-  m_installed->setEnabled(m_pack->isChecked() && !entries.isEmpty());
+  m_installed->setEnabled(!entries.isEmpty());
 }
 
 void ModelDock::setCurrent(const QString& path, const QString& description) {
