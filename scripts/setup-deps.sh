@@ -14,6 +14,7 @@ PACKAGES=(
   desktop-file-utils appstream              # package metadata checks
   clang libclang-rt-dev                     # libFuzzer targets (tests/fuzz, scripts/fuzz.sh); runtime is only Recommended
   dpkg-dev file lintian                     # the .deb test (tests/packaging): dpkg-shlibdeps and file for CPack, lintian
+  slurmctld slurmd slurm-client munge       # farm tests (tests/app/slow_farm_slurm.sh) start a one-node Slurm; the CLI's farm verbs need the client
 )
 
 missing=()
