@@ -5,7 +5,7 @@
 # under the scratch folder (printed) — fix the loader, add a regression test and the input to
 # the corpus.
 # Usage: scripts/fuzz.sh [--seconds N] [--jobs J] [target...]   (NS_FUZZ_KEEP=1 keeps the scratch folder)
-#   targets: safetensors project model_json noise_file clip_tokenizer diffusers_config (default: all)
+#   targets: safetensors project model_json noise_file clip_tokenizer diffusers_config torch_checkpoint (default: all)
 #   --jobs J runs J targets at a time (default 1; each target uses one core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -eq 0 ] && targets=(safetensors project model_json noise_file clip_tokenizer diffusers_config)
+[ ${#targets[@]} -eq 0 ] && targets=(safetensors project model_json noise_file clip_tokenizer diffusers_config torch_checkpoint)
 
 BUILD_DIR=${NS_FUZZ_BUILD_DIR:-build-fuzz}
 CLANGXX=${NS_FUZZ_CXX:-clang++}
