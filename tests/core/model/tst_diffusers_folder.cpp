@@ -617,46 +617,61 @@ class TstDiffusersFolder : public QObject {
     QVERIFY2(!text.empty(), "no cond_stage_model.transformer.* tensors in sd1_tiny.safetensors");
     diff = compare(text, r->textEncoder, "text encoder");
     QVERIFY2(diff.empty(), diff);
-    QVERIFY(r->configs.probe.family == ns::sd::SdFamily::Sd1);
+    // What the configs say (tests/data/sd/README.md: tiny SD 1.x, PNDM with SD 1.5's settings).
+    const auto& p = r->configs.probe;
+    QVERIFY(p.family == ns::sd::SdFamily::Sd1);
+    QVERIFY(p.prediction == ns::PredictionType::Epsilon);
+    QVERIFY(p.schedule.beta == ns::BetaSchedule::ScaledLinear);
+    QCOMPARE(p.schedule.stepsOffset, 1);
+    QVERIFY(!p.schedule.setAlphaToOne);
+    QCOMPARE(r->configs.heads.heads, 2);
+    QCOMPARE(r->configs.padToken, std::string("<|endoftext|>"));
+    QCOMPARE(r->unetFile, std::string("unet/diffusion_pytorch_model.fp16.safetensors"));
+    auto probe = ns::sd::probeDiffusersFolder(folder.string());
+    QVERIFY2(probe.ok(), probe.ok() ? "" : probe.error().message);
+    QCOMPARE(probe->totalWeightBytes, p.totalWeightBytes);
     qInfo("fixture: %zu UNet/VAE tensors and %zu text-encoder tensors equal", ldm.size(), text.size());
   }
 
-  // Every UNet/VAE key of a real SD 1.5 single file maps to diffusers and back to itself.
+  // Every UNet/VAE key of real SD 1.5 and SD 2.1 single files (same block layout) maps to
+  // diffusers and back to itself, no two keys to the same diffusers name.
   void realSd15KeysRoundTrip() {
-    const fs::path keys = fs::path(nstest::dataDir()) / "sd" / "keys_sd15.txt";
-    if (!fs::exists(keys)) QSKIP("tests/data/sd/keys_sd15.txt not present yet");
     const auto ul = sd15Unet();
     const auto vl = sd15Vae();
-    std::ifstream in(keys);
-    std::string line;
-    int unet = 0, vae = 0;
-    std::set<std::string> hfUnet, hfVae;
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::string name;
-      ls >> name;
-      const std::string up = "model.diffusion_model.", vp = "first_stage_model.";
-      if (name.rfind(up, 0) == 0) {
-        const std::string n = name.substr(up.size());
-        const auto hf = ns::sd::ldmUnetToDiffusers(n, ul);
-        QVERIFY2(hf, "no diffusers name for " + name);
-        const auto back = ns::sd::diffusersUnetToLdm(*hf, ul);
-        QVERIFY2(back && *back == n, name + " -> " + *hf + " -> " + (back ? *back : "(unmapped)"));
-        QVERIFY2(hfUnet.insert(*hf).second, "two LDM names give " + *hf);
-        ++unet;
-      } else if (name.rfind(vp, 0) == 0) {
-        const std::string n = name.substr(vp.size());
-        const auto hf = ns::sd::ldmVaeToDiffusers(n, vl);
-        QVERIFY2(hf, "no diffusers name for " + name);
-        const auto back = ns::sd::diffusersVaeToLdm(*hf, vl);
-        QVERIFY2(back && *back == n, name + " -> " + *hf + " -> " + (back ? *back : "(unmapped)"));
-        QVERIFY2(hfVae.insert(*hf).second, "two LDM names give " + *hf);
-        ++vae;
+    for (const char* file : {"keys_sd15.txt", "keys_sd21.txt"}) {
+      const fs::path keys = fs::path(nstest::dataDir()) / "sd" / file;
+      if (!fs::exists(keys)) QSKIP("tests/data/sd key lists not present yet");
+      std::ifstream in(keys);
+      std::string line;
+      int unet = 0, vae = 0;
+      std::set<std::string> hfUnet, hfVae;
+      while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string name;
+        ls >> name;
+        const std::string up = "model.diffusion_model.", vp = "first_stage_model.";
+        if (name.rfind(up, 0) == 0) {
+          const std::string n = name.substr(up.size());
+          const auto hf = ns::sd::ldmUnetToDiffusers(n, ul);
+          QVERIFY2(hf, "no diffusers name for " + name);
+          const auto back = ns::sd::diffusersUnetToLdm(*hf, ul);
+          QVERIFY2(back && *back == n, name + " -> " + *hf + " -> " + (back ? *back : "(unmapped)"));
+          QVERIFY2(hfUnet.insert(*hf).second, "two LDM names give " + *hf);
+          ++unet;
+        } else if (name.rfind(vp, 0) == 0) {
+          const std::string n = name.substr(vp.size());
+          const auto hf = ns::sd::ldmVaeToDiffusers(n, vl);
+          QVERIFY2(hf, "no diffusers name for " + name);
+          const auto back = ns::sd::diffusersVaeToLdm(*hf, vl);
+          QVERIFY2(back && *back == n, name + " -> " + *hf + " -> " + (back ? *back : "(unmapped)"));
+          QVERIFY2(hfVae.insert(*hf).second, "two LDM names give " + *hf);
+          ++vae;
+        }
       }
+      // SD 1.5 and 2.1: 686 UNet and 248 VAE tensors each.
+      QCOMPARE(unet, 686);
+      QCOMPARE(vae, 248);
     }
-    // SD 1.5: 686 UNet and 248 VAE tensors.
-    QCOMPARE(unet, 686);
-    QCOMPARE(vae, 248);
   }
 };
 
