@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -16,7 +18,9 @@
 #include "core/media/project_inputs.h"
 #include "core/engine/frame_convert.h"
 #include "core/engine/render_project.h"
+#include "core/media/image_header.h"
 #include "core/media/image_io.h"
+#include "core/media/video_io.h"
 
 namespace fs = std::filesystem;
 
@@ -66,6 +70,57 @@ Result<Rendered> renderOne(ModelBundle& model, const Project& p, double ratio, i
   return r;
 }
 
+// "A:B" -> [A, B) inside 0..frames; the error names the option.
+Result<std::pair<int, int>> parseFrameRange(const std::string& text, int frames) {
+  const auto colon = text.find(':');
+  int a = -1, b = -1;
+  try {
+    size_t used = 0;
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    a = std::stoi(text.substr(0, colon), &used);
+    if (used != colon) throw std::invalid_argument("trailing");
+    b = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    return makeError(ErrorKind::BadInput, "--frames '" + text + "': expected A:B (frames A to B-1), e.g. 0:8");
+  }
+  if (a < 0 || a >= b || b > frames)
+    return makeError(ErrorKind::BadInput, "--frames " + text + ": not a range inside the project's " +
+                                              std::to_string(frames) + " frames (0:" + std::to_string(frames) + ")");
+  return std::make_pair(a, b);
+}
+
+// The file `render -o dir/name.png` writes for frame f of a clip: dir/name_0007.png.
+std::string frameFileName(const std::string& pattern, int f) {
+  const fs::path p(pattern);
+  char suffix[16];
+  std::snprintf(suffix, sizeof(suffix), "_%04d", f);
+  return ((p.parent_path().empty() ? fs::path(".") : p.parent_path()) / (p.stem().string() + suffix + p.extension().string()))
+      .string();
+}
+
+// A frame file counts as complete when it is there and its header decodes: frames are written to a
+// temp name and renamed, so a killed render leaves only `…png.tmp`, never a short frame.
+bool frameComplete(const std::string& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) && media::probeImageFile(path).ok();
+}
+
+// Progress as whole lines ("progress: denoise 12/40"), at most one a second: what a farm log
+// keeps and `farm status` reads (the terminal's '\r' line is no use in a file).
+JobContext::ProgressFn lineProgress() {
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [last](const JobProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (p.step < p.total && now - *last < std::chrono::seconds(1)) return;
+    *last = now;
+    // The wall-clock stamp lets docs/farm.md measure a task's start-up against the script's own.
+    const double epoch = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::fprintf(stderr, "progress: %s %d/%d at %.3f\n", p.stage.c_str(), p.step, p.total, epoch);
+    std::fflush(stderr);
+  };
+}
+
 // Where the example projects are: NS_SOURCE_DIR/examples in a build tree, else
 // <exe>/../share/noisestudio/examples in an installed tree.
 std::string findExamplesDir() {
@@ -97,6 +152,62 @@ at::Tensor contactSheet(const std::vector<at::Tensor>& clips, int cols) {
     }
   }
   return sheet;
+}
+
+// `render P --frames A:B -o dir/frame.png`: one farm chunk. Frames already complete are skipped
+// (a requeued task redoes only what is missing); the rest are rendered as one range and each is
+// written (atomically) the moment it is done.
+int renderFrameRange(const GlobalOptions& g, const Project& p, const std::string& rangeText, const std::string& out,
+                     double ratio, int steps) {
+  auto range = parseFrameRange(rangeText, p.frames);
+  if (!range.ok()) return reportError(g, range.error());
+  if (media::isVideoPath(out) || fs::path(out).extension().empty())
+    return reportError(g, makeError(ErrorKind::BadInput, "-o " + out + ": --frames writes one image per frame; give a "
+                                                                       "name like dir/frame.png (frame_0000.png …)"));
+  std::vector<int> missing;
+  for (int f = range->first; f < range->second; ++f)
+    if (!frameComplete(frameFileName(out, f))) missing.push_back(f);
+  const int skipped = (range->second - range->first) - int(missing.size());
+  std::vector<std::string> written;
+  if (!missing.empty()) {
+    if (const fs::path parent = fs::path(out).parent_path(); !parent.empty()) {
+      std::error_code ec;
+      fs::create_directories(parent, ec);
+      if (ec) return reportError(g, makeError(ErrorKind::Io, parent.string() + ": cannot create the output folder: " + ec.message()));
+    }
+    auto model = loadModelFor(g);
+    if (!model.ok()) return reportError(g, model.error());
+    auto inputs = media::loadProjectInputs(p);
+    if (!inputs.ok()) return reportError(g, inputs.error());
+    currentJob().setProgressCallback(isatty(STDERR_FILENO) ? stderrProgress(g) : lineProgress());
+    RenderProjectRequest req;
+    req.project = p;
+    req.inputs = *inputs;
+    req.ratioOverride = ratio;
+    req.stepsOverride = steps;
+    req.frameBegin = missing.front();
+    req.frameEnd = missing.back() + 1;
+    req.onFrame = [&](int f, const at::Tensor& image) -> Result<void> {
+      if (!std::binary_search(missing.begin(), missing.end(), f)) return {};  // complete already
+      const std::string path = frameFileName(out, f);
+      if (auto w = media::writeImage(path, image); !w.ok()) return w.error();
+      written.push_back(path);
+      std::fprintf(stderr, "frame %d written: %s\n", f, path.c_str());
+      return {};
+    };
+    auto res = renderProject(*model, req, currentJob());
+    if (!res.ok()) return reportError(g, res.error());
+    for (const auto& n : res->notes) std::cerr << "note: " << n << "\n";
+  }
+  if (g.json) {
+    std::cout << nlohmann::json{{"ok", true}, {"frames", {range->first, range->second}}, {"written", written},
+                                {"skipped", skipped}}.dump(2) << std::endl;
+  } else {
+    for (const auto& w : written) std::cout << w << "\n";
+    if (skipped > 0) std::cout << skipped << " frame(s) of " << rangeText << " already complete, skipped\n";
+    std::cout << std::flush;
+  }
+  return int(kExitOk);
 }
 
 }  // namespace
@@ -136,9 +247,14 @@ void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
       ->check(CLI::Range(0.0, 1.0));
   rd->add_option("--steps", *rdSteps, "DDIM steps of the full schedule (default: the project's)")->check(CLI::Range(1, 1000));
   rd->add_option("--sketch-out", *rdSketch, "Also write the sketch here");
-  table.add(rd, [&g, rdProject, rdOut, rdSketch, rdRatio, rdSteps]() {
+  auto rdFrames = std::make_shared<std::string>();
+  rd->add_option("--frames", *rdFrames,
+                 "Render only frames A..B-1 (A:B) into dir/name_NNNN.png, skipping frames already complete "
+                 "(what a farm chunk runs; the pixels equal those of the full render)");
+  table.add(rd, [&g, rdProject, rdOut, rdSketch, rdRatio, rdSteps, rdFrames]() {
     auto p = openProject(*rdProject);
     if (!p.ok()) return reportError(g, p.error());
+    if (!rdFrames->empty()) return renderFrameRange(g, *p, *rdFrames, *rdOut, *rdRatio, *rdSteps);
     auto model = loadModelFor(g);
     if (!model.ok()) return reportError(g, model.error());
     currentJob().setProgressCallback(stderrProgress(g));

@@ -63,6 +63,13 @@ Result<at::Tensor> projectNoise(const Project& project, const Sketch& sketch, in
   return noise.contiguous();
 }
 
+// Chunk independence (farm renders, live preview): a frame's pixels must not depend on which other
+// frames were rendered with it. The noise is made for the whole clip (warped noise and FreeNoise look
+// at every frame; both are cheap next to denoising) and then sliced, and image models denoise one
+// frame per model call: the same frame in a batch of 16 or of 1 differs in the last bits on CPU
+// (BLAS/oneDNN pick kernels by batch size), so a fixed per-frame batch is what makes a chunk's
+// frames bitwise those of the full render. Video models see the clip as a whole and are rendered
+// in one batch (their chunks could not be independent anyway).
 Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjectRequest& req, JobContext& ctx) {
   if (!model.valid()) return makeError(ErrorKind::Model, "no model is loaded");
   const Project& p = req.project;
@@ -79,11 +86,18 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
   if (req.onlyFrame >= p.frames)
     return makeError(ErrorKind::BadInput, "frame " + std::to_string(req.onlyFrame) + " is outside the project's " +
                                               std::to_string(p.frames) + " frames");
+  int begin = req.frameBegin, end = req.frameEnd < 0 ? p.frames : req.frameEnd;
+  if (req.onlyFrame >= 0) begin = req.onlyFrame, end = req.onlyFrame + 1;
+  if (begin < 0 || begin >= end || end > p.frames)
+    return makeError(ErrorKind::BadInput, "frames " + std::to_string(begin) + ":" + std::to_string(end) +
+                                              " are not a range inside the project's " + std::to_string(p.frames) +
+                                              " frames (0:" + std::to_string(p.frames) + ")");
+  const bool perFrame = !model.denoiser->info().isVideo;
   {
-    // Every frame is denoised in one batch (doubled for guidance): refuse before allocating.
+    // The frames of one model call (doubled for guidance): refuse before allocating.
     MemoryRequest mem;
     mem.batch = p.render.cfg != 1.0 ? 2 : 1;
-    mem.frames = req.onlyFrame >= 0 ? 1 : p.frames;
+    mem.frames = perFrame ? 1 : end - begin;
     mem.height = p.height;
     mem.width = p.width;
     if (auto fits = checkMemoryBudget("render", mem, model.device); !fits.ok()) return fits.error();
@@ -91,6 +105,7 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
   return engine::guarded("render", [&]() -> Result<RenderProjectResult> {
     c10::InferenceMode guard;
     RenderProjectResult out;
+    out.firstFrame = begin;
     auto sketch = SketchRenderer().render(p, req.inputs);
     if (!sketch.ok()) return sketch.error();
     ctx.report(0, 1, "sketch");
@@ -103,26 +118,43 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
     const int h = p.height / down, w = p.width / down;
     auto noise = projectNoise(p, *sketch, info.channels, h, w, out.notes);
     if (!noise.ok()) return noise.error();
-    if (req.onlyFrame >= 0) {  // warped noise depends on the frames before: slice after making it
-      sketch->frames = sketch->frames.narrow(0, req.onlyFrame, 1);
-      *noise = noise->narrow(0, req.onlyFrame, 1);
-    }
-    at::Tensor z0 = model.codec->encode(sketch->frames.to(at::Device(model.device)));
+    // Warped noise depends on the frames before: slice after making it.
+    const at::Tensor sketchFrames = sketch->frames.narrow(0, begin, end - begin);
+    const at::Tensor rangeNoise = noise->narrow(0, begin, end - begin);
 
     StructuredInitOptions opt;
     opt.ratio = ratio;
     opt.steps = steps;
     opt.cfgScale = p.render.cfg;
     opt.seed = p.seed;
-    opt.noise = noise->to(at::Device(model.device));
     opt.noising = p.render.method == InitMethod::DdimInversion ? StructuredNoising::DdimInversion : StructuredNoising::QSample;
-    opt.previewDecode = [&model](const at::Tensor& x0) { return model.codec->decode(x0); };
-    auto res = StructuredInit(*model.denoiser, *schedule).run(z0, prompts->cond, prompts->uncond, opt, ctx);
-    if (!res.ok()) return res.error();
-    out.framesTensor = model.codec->decode(res->latents).to(at::kCPU);
+    opt.previewDecode = [&model](const at::Tensor& x0) { return model.codec->previewDecode(x0); };
+    StructuredInit init(*model.denoiser, *schedule);
+    const int64_t parts = perFrame ? end - begin : 1;
+    const int64_t per = perFrame ? 1 : end - begin;
+    std::vector<at::Tensor> decoded;
+    for (int64_t k = 0; k < parts; ++k) {
+      if (ctx.cancelled()) return makeError(ErrorKind::Cancelled, "render cancelled");
+      // One sub-context per part: its steps count as part k of the whole render's progress, and a
+      // cancel of the render reaches it at the next step.
+      JobContext sub;
+      sub.setWantsPreview(ctx.wantsPreview());
+      sub.setProgressCallback([&ctx, &sub, k, parts](const JobProgress& pr) {
+        if (!ctx.report(int(k) * pr.total + pr.step, int(parts) * pr.total, pr.stage, pr.preview)) sub.cancel();
+      });
+      at::Tensor z0 = model.codec->encode(sketchFrames.narrow(0, k * per, per).to(at::Device(model.device)));
+      opt.noise = rangeNoise.narrow(0, k * per, per).to(at::Device(model.device));
+      auto res = init.run(z0, prompts->cond, prompts->uncond, opt, sub);
+      if (!res.ok()) return res.error();
+      decoded.push_back(model.codec->decode(res->latents).to(at::kCPU));
+      if (req.onFrame)
+        for (int64_t i = 0; i < per; ++i)
+          if (auto done = req.onFrame(begin + int(k * per + i), decoded.back()[i]); !done.ok()) return done.error();
+    }
+    out.framesTensor = parts == 1 ? decoded.front() : at::cat(decoded);
     out.frames = imagesToFrames(out.framesTensor);
-    out.sketch = imagesToFrames(sketch->frames);
-    out.noise = tensorToFrames(*noise, FrameKind::Noise);
+    out.sketch = imagesToFrames(sketchFrames);
+    out.noise = tensorToFrames(rangeNoise, FrameKind::Noise);
     for (const auto& n : out.notes) spdlog::warn("render: {}", n);
     return out;
   });

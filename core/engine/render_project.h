@@ -7,6 +7,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <string>
 
 #include "core/engine/engine.h"
@@ -22,9 +23,17 @@ struct RenderProjectRequest {
   int stepsOverride = 0;      // 0 uses project.render.steps
   int onlyFrame = -1;         // >= 0: denoise that frame alone (live preview); sketch and noise still
                               // follow the whole clip, so the frame is the one the full render makes
+  int frameBegin = 0;         // render frames [frameBegin, frameEnd) only (farm chunks); frameEnd < 0 = to
+  int frameEnd = -1;          // the end. onlyFrame, when set, wins. Like onlyFrame, the frames are bitwise
+                              // those of the full render: see "Chunk independence" in render_project.cpp
+  // Called with each frame as soon as it is denoised and decoded (project index, [3,H,W] in [-1,1]),
+  // so a farm chunk writes its frames one by one and a killed task keeps what it finished. An error
+  // stops the render and is returned.
+  std::function<Result<void>(int frame, const at::Tensor& image)> onFrame;
 };
 
 struct RenderProjectResult {
+  int firstFrame = 0;   // project index of frames[0] (frameBegin / onlyFrame; 0 for a full render)
   FrameBuffer frames;   // the result, RGB [0,1]
   FrameBuffer sketch;   // the video sketch, RGB [0,1]
   FrameBuffer noise;    // the initial noise [F,C,h,w] (Noise kind), for the inspector
