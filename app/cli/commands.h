@@ -12,6 +12,7 @@ void addInvertCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addNoiseCommands(CLI::App& app, GlobalOptions& g, CommandTable& table);  // warp, interpolate, search
 void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addFarmCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);  // farm submit|status|resume|cancel|merge
 void addEvalLayoutCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 
 }  // namespace ns::cli

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   addEditCommand(app, g, table);
   addNoiseCommands(app, g, table);
   addPlanCommands(app, g, table);
+  addFarmCommand(app, g, table);
 #endif
   addEvalLayoutCommand(app, g, table);
 
