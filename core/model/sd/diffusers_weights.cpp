@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/model/checkpoint/torch_checkpoint.h"
 #include "core/model/safetensors.h"
 #include "core/util/atomic_file.h"
 
@@ -93,11 +94,25 @@ Result<DiffusersWeightFiles> findDiffusersWeights(const std::string& dir, const 
     }
     return out;
   }
-  for (const auto& pickle : {base + ".bin", base + ".fp16.bin", base + ".bin.index.json"})
-    if (isFile(folder / pickle))
-      return makeError(ErrorKind::Model, (folder / pickle).string() +
-                                             ": PyTorch pickle weights are not read yet; convert the folder to "
-                                             ".safetensors (diffusers: save_pretrained(..., safe_serialization=True))");
+  // torch.save pickles, read without executing them. transformers names the text encoder's
+  // pytorch_model.bin, diffusers the UNet's/VAE's diffusion_pytorch_model.bin.
+  std::vector<std::string> pickles = {base + ".bin", base + ".fp16.bin"};
+  if (base == "model") pickles = {"pytorch_model.bin", "pytorch_model.fp16.bin", "model.bin", "model.fp16.bin"};
+  if (preferFp16)
+    for (size_t i = 0; i + 1 < pickles.size(); i += 2) std::swap(pickles[i], pickles[i + 1]);
+  for (const auto& name : pickles) {
+    if (!isFile(folder / name)) continue;
+    out.files = {(folder / name).string()};
+    out.shown = part + "/" + name;
+    out.bytes = sizeOf(folder / name);
+    out.pickle = true;
+    return out;
+  }
+  for (const auto& index : {base + ".bin.index.json", base + ".fp16.bin.index.json", std::string("pytorch_model.bin.index.json")})
+    if (isFile(folder / index))
+      return makeError(ErrorKind::Model, (folder / index).string() +
+                                             ": sharded PyTorch pickle weights are not supported; convert the folder "
+                                             "to .safetensors (diffusers: save_pretrained(..., safe_serialization=True))");
   return makeError(ErrorKind::Model, dir + ": missing " + part + "/" + base + ".safetensors (the " + part +
                                          "'s weights; no fp16 or sharded variant either)");
 }
@@ -112,10 +127,14 @@ Result<WeightMap> readDiffusersWeights(const DiffusersWeightFiles& files) {
   }
   for (const auto& path : files.files) {
     // The one place weights are read: swap in mapSafetensors here to map instead of copying.
-    auto st = readSafetensors(path);
-    if (!st.ok()) return st.error();
+    Result<WeightMap> read = files.pickle ? readTorchCheckpoint(path) : [&]() -> Result<WeightMap> {
+      auto st = readSafetensors(path);
+      if (!st.ok()) return st.error();
+      return std::move(st->tensors);
+    }();
+    if (!read.ok()) return read.error();
     const std::string shard = fs::path(path).filename().string();
-    for (auto& [name, t] : st->tensors) {
+    for (auto& [name, t] : *read) {
       if (!files.index.empty()) {
         auto it = index.find(name);
         if (it == index.end() || it->second != shard)

@@ -7,8 +7,11 @@
 //   <base>.safetensors.index.json, <base>.fp16.safetensors.index.json (sharded: the index's
 //   "weight_map" names each tensor's shard; shards must sit in the same folder)
 // where <base> is "diffusion_pytorch_model" (unet, vae) or "model" (text_encoder).
-// PyTorch pickles (<base>.bin) are refused with a message saying to convert them; a part with no
-// weights at all is an error naming the folder and the file expected.
+//   then PyTorch pickles: <base>.bin, <base>.fp16.bin (text_encoder: transformers' pytorch_model.bin
+//   too), read by the restricted torch.save reader (core/model/checkpoint/torch_checkpoint.h), which
+//   never runs pickle code. Sharded pickles (<base>.bin.index.json) are refused with a message
+//   saying to convert them. A part with no weights at all is an error naming the folder and the
+//   file expected.
 
 #include <cstdint>
 #include <string>
@@ -23,6 +26,7 @@ struct DiffusersWeightFiles {
   std::vector<std::string> files;  // absolute-or-as-given paths of the files to read (shards in index order)
   std::string shown;               // what messages name: "unet/diffusion_pytorch_model.safetensors"
   std::string index;               // the .index.json path when sharded, else empty
+  bool pickle = false;             // a torch.save file (.bin), not safetensors
   int64_t bytes = 0;               // the files' total size
 };
 

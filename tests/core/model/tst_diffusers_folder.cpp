@@ -479,6 +479,49 @@ class TstDiffusersFolder : public QObject {
     QVERIFY2(contains(e, "decoder.conv_out.weight") && contains(e, "not found"), e);
   }
 
+  // torch.save .bin weights (older folders; tests/data/diffusers_bin from
+  // tools/make_diffusers_bin_fixture.py) are read by the restricted checkpoint reader and renamed
+  // like safetensors ones; safetensors win when both are present.
+  void readsPickleWeights() {
+    const fs::path bins = fs::path(nstest::dataDir()) / "diffusers_bin";
+    auto expected = ns::readSafetensors((bins / "expected.safetensors").string());
+    QVERIFY2(expected.ok(), expected.ok() ? "" : expected.error().message);
+    TempDir d;
+    writeFolder(tinySpec(), d.path);
+    for (const char* f : {"unet/diffusion_pytorch_model", "vae/diffusion_pytorch_model", "text_encoder/model"})
+      fs::remove(d.path / (std::string(f) + ".safetensors"));
+    for (const char* f : {"unet/diffusion_pytorch_model.bin", "vae/diffusion_pytorch_model.bin", "text_encoder/pytorch_model.bin"})
+      fs::copy_file(bins / f, d.path / f);
+    auto r = ns::sd::readDiffusersFolder(d.str());
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message);
+    QCOMPARE(r->unetFile, std::string("unet/diffusion_pytorch_model.bin"));
+    QCOMPARE(r->textEncoderFile, std::string("text_encoder/pytorch_model.bin"));
+    const std::pair<const char*, const char*> names[] = {
+        {"unet/conv_in.weight", "model.diffusion_model.input_blocks.0.0.weight"},
+        {"unet/down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight",
+         "model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn1.to_q.weight"},
+        {"unet/mid_block.resnets.1.time_emb_proj.bias", "model.diffusion_model.middle_block.2.emb_layers.1.bias"},
+        {"unet/up_blocks.0.upsamplers.0.conv.weight", "model.diffusion_model.output_blocks.1.1.conv.weight"},
+        {"vae/decoder.up_blocks.0.resnets.0.conv1.weight", "first_stage_model.decoder.up.1.block.0.conv1.weight"},
+        {"vae/encoder.mid_block.attentions.0.to_v.weight", "first_stage_model.encoder.mid.attn_1.v.weight"}};
+    QCOMPARE(r->weights.size(), sizeof(names) / sizeof(names[0]));
+    for (const auto& [stored, ldm] : names) {
+      auto it = r->weights.find(ldm);
+      QVERIFY2(it != r->weights.end(), std::string("missing ") + ldm);
+      at::Tensor want = expected->tensors.at(stored);
+      if (contains(ldm, "attn_1.v.weight")) want = want.reshape({want.size(0), want.size(1), 1, 1});
+      QVERIFY2(bitwiseEqual(it->second, want), std::string(ldm) + " differs from " + stored);
+    }
+    QVERIFY(bitwiseEqual(r->textEncoder.at("text_model.final_layer_norm.weight"),
+                         expected->tensors.at("text_encoder/text_model.final_layer_norm.weight")));
+    // A safetensors file next to the pickle wins.
+    const TinySpec s = tinySpec();
+    QVERIFY(ns::writeSafetensors((d.path / "unet/diffusion_pytorch_model.safetensors").string(), s.unetW).ok());
+    r = ns::sd::readDiffusersFolder(d.str());
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message);
+    QCOMPARE(r->unetFile, std::string("unet/diffusion_pytorch_model.safetensors"));
+  }
+
   void refusesMissingUnetWeights() {
     TempDir d;
     writeFolder(tinySpec(), d.path);
@@ -488,10 +531,15 @@ class TstDiffusersFolder : public QObject {
     auto probe = ns::sd::probeDiffusersFolder(d.str());
     QVERIFY(!probe.ok());
     QVERIFY2(contains(probe.error().message, "unet/diffusion_pytorch_model.safetensors"), probe.error().message);
-    // A pickle instead: refused, saying to convert.
-    writeText(d.path / "unet/diffusion_pytorch_model.bin", "PK\x03\x04 not read");
+    // A broken pickle instead: the checkpoint reader's error names it.
+    writeText(d.path / "unet/diffusion_pytorch_model.bin", "PK\x03\x04 not a zip");
     e = errorOf(d.str());
-    QVERIFY2(contains(e, "unet/diffusion_pytorch_model.bin") && contains(e, "convert"), e);
+    QVERIFY2(contains(e, "unet/diffusion_pytorch_model.bin"), e);
+    // Sharded pickles: refused, saying to convert.
+    fs::remove(d.path / "unet/diffusion_pytorch_model.bin");
+    writeText(d.path / "unet/diffusion_pytorch_model.bin.index.json", R"({"weight_map": {}})");
+    e = errorOf(d.str());
+    QVERIFY2(contains(e, "unet/diffusion_pytorch_model.bin.index.json") && contains(e, "convert"), e);
     // A missing config or tokenizer file is named too.
     TempDir d2;
     writeFolder(tinySpec(), d2.path);
@@ -677,8 +725,9 @@ class TstDiffusersFolder : public QObject {
 
 NS_REGISTER_TEST(TstDiffusersFolder, unetNamesOfSd15, unetNamesOutsideTheLayout, vaeNamesOfSd15,
                  sd2ConfigsGiveFamilyHeadsAndVPrediction, readsSmallFolderIntoLdmNames, probeReadsNoWeights,
-                 fp16VariantAndShards, refusesMissingUnetWeights, refusesCorruptConfig, refusesUnmappedTensor,
-                 refusesUnsupportedFamilies, fixtureFolderEqualsSingleFile, realSd15KeysRoundTrip)
+                 fp16VariantAndShards, readsPickleWeights, refusesMissingUnetWeights, refusesCorruptConfig,
+                 refusesUnmappedTensor, refusesUnsupportedFamilies, fixtureFolderEqualsSingleFile,
+                 realSd15KeysRoundTrip)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_diffusers_folder.moc"
 #endif
