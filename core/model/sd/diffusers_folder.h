@@ -7,7 +7,10 @@
 // Tensors keep their stored dtype (F32/F16/BF16). Every tensor of the folder must map: a name
 // outside the layout's table is an error naming the tensor and its file. Shapes are checked later,
 // by the modules that load the map.
-// Thread: any; reentrant (no shared state). Cost: the part files are read whole (readSafetensors).
+// Weight files per part: see diffusers_weights.h (safetensors, fp16 variant, sharded, then .bin
+// pickles through the restricted torch.save reader).
+// Thread: any; reentrant (no shared state). Cost: safetensors part files are read whole
+// (readSafetensors, in readDiffusersWeights); .bin files are memory-mapped by their reader.
 
 #include <nlohmann/json.hpp>
 #include <string>
