@@ -1,9 +1,11 @@
 #include "core/model/model_loader.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/model/builtin_model.h"
 #include "core/model/model_pack.h"
+#include "core/model/sd/diffusers_probe.h"
 
 namespace ns {
 
@@ -50,8 +52,13 @@ Result<ModelBundle> loadModel(const std::string& path, const ModelLoadOptions& o
 Result<ModelProbe> probeSdModel(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    // Diffusers folders: configs only (the folder reader's probe).
-    return makeError(ErrorKind::BadInput, path + ": diffusers folders cannot be probed in this build");
+    auto d = sd::probeDiffusersFolder(path);  // configs only
+    if (!d.ok()) return d.error();
+    ModelProbe p;
+    p.family = sd::toString(d->family);
+    p.layout = "diffusers";
+    p.bytes = uint64_t(std::max<int64_t>(d->totalWeightBytes, 0));
+    return p;
   }
   auto ck = sd::readSdSingleFile(path);  // maps the file: the header is read, the weights are not
   if (!ck.ok()) return ck.error();

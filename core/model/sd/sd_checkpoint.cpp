@@ -5,7 +5,9 @@
 
 #include <filesystem>
 
+#include "core/model/checkpoint/torch_checkpoint.h"
 #include "core/model/safetensors.h"
+#include "core/model/sd/diffusers_folder.h"
 #include "core/model/sd/open_clip_names.h"
 
 namespace ns::sd {
@@ -114,6 +116,7 @@ Result<SdCheckpoint> sortSingleFileWeights(WeightMap all, const std::map<std::st
   } else {
     c.textActivation = ClipTextConfig::Activation::Gelu;
     c.textSkipLastLayers = 1;  // FrozenOpenCLIPEmbedder(layer="penultimate")
+    c.padWithZero = true;      // open_clip.tokenize
     c.unetHeads.headDim = 64;
     // 512-base (ε) and 768-v (v) share one layout: only metadata or a test forward tells them apart.
   }
@@ -137,12 +140,47 @@ Result<SdCheckpoint> readSdSingleFile(const std::string& path) {
     if (!file.ok()) return file.error();
     out = sortSingleFileWeights(std::move(file->tensors), file->metadata, path, "safetensors");
   } else if (ext == ".ckpt" || ext == ".pt" || ext == ".pth") {
-    return makeError(ErrorKind::BadInput, path + ": .ckpt files are not readable yet in this build");
+    auto w = readTorchCheckpoint(path);  // restricted unpickler: nothing in the file runs
+    if (!w.ok()) return w.error();
+    out = sortSingleFileWeights(std::move(*w), {}, path, "ckpt");
   } else {
     return makeError(ErrorKind::BadInput, path + ": not a checkpoint file (expected .safetensors, .ckpt or .pt)");
   }
   if (out.ok()) out->fileBytes = bytes;
   return out;
+}
+
+Result<SdCheckpoint> readSdDiffusersFolder(const std::string& dir) {
+  auto f = readDiffusersFolder(dir);
+  if (!f.ok()) return f.error();
+  const DiffusersConfigs& cfg = f->configs;
+  SdCheckpoint c;
+  c.source = dir;
+  c.layout = "diffusers";
+  c.family = cfg.probe.family;
+  c.weights = std::move(f->weights);
+  c.text = std::move(f->textEncoder);
+  for (const WeightMap* w : {&c.weights, &c.text})
+    for (const auto& [k, t] : *w)
+      if (t.is_floating_point()) c.storageDtypes[storageDtypeName(t)]++;
+  // A diffusers text_encoder says its activation; its SD 2.x tower already stops at the
+  // penultimate layer (23 blocks), so nothing is skipped.
+  const std::string act = cfg.textEncoder.is_object() ? cfg.textEncoder.value("hidden_act", std::string()) : "";
+  c.textActivation = activationFromName(act);
+  if (c.textActivation == ClipTextConfig::Activation::Invalid)
+    c.textActivation = c.family == SdFamily::Sd2 ? ClipTextConfig::Activation::Gelu : ClipTextConfig::Activation::QuickGelu;
+  c.textSkipLastLayers = 0;
+  c.unetHeads = cfg.heads;
+  c.prediction = cfg.probe.prediction;
+  c.schedule = cfg.probe.schedule;
+  c.latentScale = cfg.probe.vaeScale;
+  c.vocabJson = f->vocabPath;
+  c.mergesTxt = f->mergesPath;
+  c.padWithZero = cfg.padToken == "!";
+  std::error_code ec;
+  for (const std::string& rel : {f->unetFile, f->vaeFile, f->textEncoderFile})
+    if (!rel.empty()) c.fileBytes += std::filesystem::file_size(std::filesystem::path(dir) / rel, ec);
+  return c;
 }
 
 }  // namespace ns::sd

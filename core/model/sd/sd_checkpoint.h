@@ -38,6 +38,7 @@ struct SdCheckpoint {
   ScheduleConfig schedule;            // SD's training schedule unless the folder says otherwise
   double latentScale = 0.18215;
   std::string vocabJson, mergesTxt;   // the checkpoint's own tokenizer files, if it has them
+  bool padWithZero = false;           // SD 2.x / OpenCLIP pads prompts with id 0, SD 1.x with <|endoftext|>
   std::map<std::string, int64_t> storageDtypes;  // e.g. {"F16": 1131} (tensor counts)
   uint64_t fileBytes = 0;
 };
@@ -48,6 +49,10 @@ Result<SdFamily> detectSdFamily(const WeightMap& w, const std::string& source);
 
 // A single-file checkpoint: .safetensors (mapped) or .ckpt/.pt (restricted pickle reader).
 Result<SdCheckpoint> readSdSingleFile(const std::string& path);
+
+// A diffusers folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/), names
+// mapped to the single-file layout (core/model/sd/diffusers_folder.h).
+Result<SdCheckpoint> readSdDiffusersFolder(const std::string& dir);
 
 // Sorts a full single-file state dict into an SdCheckpoint (also used for .ckpt contents).
 Result<SdCheckpoint> sortSingleFileWeights(WeightMap all, const std::map<std::string, std::string>& metadata,

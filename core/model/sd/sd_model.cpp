@@ -61,8 +61,7 @@ PredictionType predictionByTestForward(SdUnet& unet) {
 }
 
 Result<SdCheckpoint> readCheckpoint(const std::string& path) {
-  if (fs::is_directory(path))
-    return makeError(ErrorKind::BadInput, path + ": diffusers folders are not readable yet in this build");
+  if (fs::is_directory(path)) return readSdDiffusersFolder(path);
   return readSdSingleFile(path);
 }
 
@@ -79,13 +78,21 @@ bool isSdModelPath(const std::string& path) {
 std::string findClipTokenizerDir() {
   std::vector<fs::path> candidates;
   if (const char* env = std::getenv("NS_CLIP_TOKENIZER_DIR"); env && *env) candidates.emplace_back(env);
-  if (const char* home = std::getenv("HOME"); home && *home)
-    candidates.push_back(fs::path(home) / ".local/share/NoiseStudio/clip");
   std::error_code ec;
+  const char* home = std::getenv("HOME");
+  if (home && *home) candidates.push_back(fs::path(home) / ".local/share/NoiseStudio/clip");
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) candidates.push_back(exe.parent_path() / ".." / "share" / "noisestudio" / "clip");
   if (const char* src = std::getenv("NS_SOURCE_DIR"); src && *src) candidates.push_back(fs::path(src) / "resources" / "clip");
   if (fs::path src = compiledSourceDir(); !src.empty()) candidates.push_back(src / "resources" / "clip");
+  // The same vocabulary as other tools on this machine already have it: the Hugging Face cache
+  // (openai/clip-vit-large-patch14, as diffusers and InvokeAI download it) and ComfyUI's copy.
+  if (home && *home) {
+    const fs::path hf = fs::path(home) / ".cache/huggingface/hub/models--openai--clip-vit-large-patch14/snapshots";
+    if (fs::is_directory(hf, ec))
+      for (const auto& snap : fs::directory_iterator(hf, ec)) candidates.push_back(snap.path());
+    candidates.push_back(fs::path(home) / "ComfyUI/comfy/sd1_tokenizer");
+  }
   for (const auto& c : candidates)
     if (fs::is_regular_file(c / "vocab.json", ec) && fs::is_regular_file(c / "merges.txt", ec)) return c.string();
   return {};
@@ -192,7 +199,7 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
                                              " tokens but the text encoder of " + path + " embeds only " +
                                              std::to_string(textCfg->vocabSize));
     m.conditioner = std::make_shared<SdTextConditioner>(
-        std::move(*tok), m.text, c.family == SdFamily::Sd2 ? PadPolicy::Zero : PadPolicy::EndToken);
+        std::move(*tok), m.text, c.padWithZero ? PadPolicy::Zero : PadPolicy::EndToken);
     r.tokenizer = vocab;
   }
 

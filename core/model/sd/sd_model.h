@@ -71,8 +71,10 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& option
 Result<ModelBundle> toModelBundle(const SdModel& model);
 
 // Where single files find CLIP's BPE vocabulary (they carry none): $NS_CLIP_TOKENIZER_DIR, the
-// user's data folder (~/.local/share/NoiseStudio/clip), <install>/share/noisestudio/clip and the
-// source tree's resources/clip — each a folder with vocab.json and merges.txt. Empty if none.
+// user's data folder (~/.local/share/NoiseStudio/clip), <install>/share/noisestudio/clip, the
+// source tree's resources/clip, then the copies other tools keep (the Hugging Face cache's
+// openai/clip-vit-large-patch14, ~/ComfyUI/comfy/sd1_tokenizer) — each a folder with vocab.json
+// and merges.txt. Empty if none.
 std::string findClipTokenizerDir();
 
 }  // namespace ns::sd

@@ -261,10 +261,10 @@ void TstSdNetworks::familyDetectionRefusesByName() {
   const at::Tensor conv4 = at::zeros({320, 4, 3, 3});
   WeightMap sd1{{"model.diffusion_model.input_blocks.0.0.weight", conv4},
                 {"cond_stage_model.transformer.text_model.final_layer_norm.weight", at::zeros({768})}};
-  QVERIFY(fam(sd1).ok() && *fam(sd1) == ns::sd::SdFamily::Sd1);
+  QVERIFY(fam(sd1).ok() && fam(sd1).value() == ns::sd::SdFamily::Sd1);
   WeightMap sd2{{"model.diffusion_model.input_blocks.0.0.weight", conv4},
                 {"cond_stage_model.model.ln_final.weight", at::zeros({1024})}};
-  QVERIFY(fam(sd2).ok() && *fam(sd2) == ns::sd::SdFamily::Sd2);
+  QVERIFY(fam(sd2).ok() && fam(sd2).value() == ns::sd::SdFamily::Sd2);
   struct Case {
     WeightMap w;
     const char* says;
