@@ -48,14 +48,42 @@ void SlowSdFullSize::sd15ShapedFileLoadsAndRuns() {
     v.chMult = {1, 2, 4, 4};
     v.numResBlocks = 2;
     std::map<std::string, at::Tensor> file;
+    // The real SD 1.5 file's names and shapes (tests/data/sd/keys_sd15.txt, from the reference code).
+    std::map<std::string, std::string> real;
+    {
+      std::ifstream in(nstest::dataDir() + "/sd/keys_sd15.txt");
+      std::string line;
+      while (std::getline(in, line))
+        if (auto tab = line.find('\t'); tab != std::string::npos) real[line.substr(0, tab)] = line.substr(tab + 1);
+    }
+    auto shapeText = [](const at::Tensor& t) {
+      std::string s;
+      for (int64_t d : t.sizes()) s += (s.empty() ? "" : ",") + std::to_string(d);
+      return s;
+    };
+    int matched = 0;
+    auto checkNames = [&](const std::map<std::string, at::Tensor>& state) {
+      for (const auto& [k, t] : state) {
+        auto it = real.find(k);
+        QVERIFY2(it != real.end(), "the real SD 1.5 file has no tensor " + k);
+        QVERIFY2(it->second == shapeText(t), k + ": " + shapeText(t) + " vs the real " + it->second);
+        ++matched;
+      }
+    };
     {
       auto unet = ns::sd::SdUnet::createRandom(u, 1);
       QCOMPARE(unet->parameterCount(), int64_t(859520964));
+      checkNames(unet->state("model.diffusion_model."));
       for (auto& [k, t] : unet->state("model.diffusion_model.")) file[k] = t.to(at::kHalf);
     }
     {
       auto vae = ns::sd::SdVae::createRandom(v, 2);
       QCOMPARE(vae->parameterCount(), int64_t(83653863));
+      checkNames(vae->state("first_stage_model."));
+      int realUnetVae = 0;
+      for (const auto& [k, shape] : real)
+        if (k.rfind("model.diffusion_model.", 0) == 0 || k.rfind("first_stage_model.", 0) == 0) ++realUnetVae;
+      QCOMPARE(matched, realUnetVae);  // and none of the real file's UNet/VAE tensors is left over
       for (auto& [k, t] : vae->state("first_stage_model.")) file[k] = t.to(at::kHalf);
     }
     for (auto& [k, t] : sdtext::randomTower({49408, 768, 12, 77, 3072}, 3, at::kHalf))

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <unistd.h>
 
 #include "core/model/safetensors.h"
@@ -98,6 +99,24 @@ void perturb(WeightMap& w, uint64_t seed) {
     if (t.is_floating_point()) t = t + at::randn_like(t) * 0.05;
 }
 
+// A real checkpoint's names and shapes (tests/data/sd/keys_*.txt: "name<TAB>d0,d1,..."), as
+// meta tensors: nothing is allocated.
+WeightMap metaKeys(const std::string& file) {
+  WeightMap w;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    std::vector<int64_t> shape;
+    std::stringstream dims(line.substr(tab + 1));
+    for (std::string d; std::getline(dims, d, ',');)
+      if (!d.empty()) shape.push_back(std::stoll(d));
+    w[line.substr(0, tab)] = at::empty(shape, at::TensorOptions().device(at::kMeta));
+  }
+  return w;
+}
+
 }  // namespace
 
 class TstSdNetworks : public QObject {
@@ -110,6 +129,7 @@ class TstSdNetworks : public QObject {
   void vaeConfigAndOutputsRoundTrip();
   void familyDetectionRefusesByName();
   void singleFileLoadsAndRuns();
+  void realKeyListsMatchTheLoader();
   void cleanupTestCase();
 };
 
@@ -356,6 +376,51 @@ void TstSdNetworks::singleFileLoadsAndRuns() {
   QVERIFY2(contains(m3.error().message, "needs about") && contains(m3.error().message, "available"), m3.error().message);
 }
 
+void TstSdNetworks::realKeyListsMatchTheLoader() {
+  // SD 1.5 (v1-inference.yaml) and SD 2.1 (v2-inference-v.yaml) as the reference code lays them
+  // out: the family, the UNet/VAE/text configurations the loader reads from them are the real ones.
+  for (const bool sd2 : {false, true}) {
+    const std::string file = nstest::dataDir() + (sd2 ? "/sd/keys_sd21.txt" : "/sd/keys_sd15.txt");
+    WeightMap meta = metaKeys(file);
+    QVERIFY2(meta.size() > 1000, file);
+    auto ck = ns::sd::sortSingleFileWeights(meta, {}, file, "safetensors");
+    QVERIFY2(ck.ok(), ck.ok() ? "" : ck.error().message);
+    QVERIFY(ck->family == (sd2 ? ns::sd::SdFamily::Sd2 : ns::sd::SdFamily::Sd1));
+    auto u = ns::sd::inferUnetConfig(ck->weights, ns::sd::kUnetPrefix, ck->unetHeads, file);
+    QVERIFY2(u.ok(), u.ok() ? "" : u.error().message);
+    QCOMPARE(u->modelChannels, 320);
+    QVERIFY((u->channelMult == std::vector<int>{1, 2, 4, 4}));
+    QCOMPARE(u->numResBlocks, 2);
+    QVERIFY((u->attnAtLevel == std::vector<bool>{true, true, true, false}));
+    QCOMPARE(u->contextDim, sd2 ? 1024 : 768);
+    QCOMPARE(u->linearProj, sd2);
+    QVERIFY((u->headsAtLevel == (sd2 ? std::vector<int>{5, 10, 20, 20} : std::vector<int>{8, 8, 8, 8})));
+    auto v = ns::sd::inferVaeConfig(ck->weights, ns::sd::kVaePrefix, file);
+    QVERIFY2(v.ok(), v.ok() ? "" : v.error().message);
+    QCOMPARE(v->ch, 128);
+    QVERIFY((v->chMult == std::vector<int>{1, 2, 4, 4}));
+    QCOMPARE(v->numResBlocks, 2);
+    QCOMPARE(v->embedDim, 4);
+    auto t = ns::sd::inferClipTextConfig(ck->text, file);
+    QVERIFY2(t.ok(), t.ok() ? "" : t.error().message);
+    QCOMPARE(t->vocabSize, int64_t(49408));
+    QCOMPARE(t->width, int64_t(sd2 ? 1024 : 768));
+    QCOMPARE(t->layers, int64_t(sd2 ? 24 : 12));
+    QCOMPARE(t->heads, int64_t(sd2 ? 16 : 12));
+    QCOMPARE(ck->textSkipLastLayers, sd2 ? 1 : 0);
+    // Every UNet and VAE tensor of the real file is one the native networks have, same shape:
+    // a tiny network of the same form names its tensors the same way (checked by pattern, since
+    // the full size would allocate 3.4 GB; slow_sd_full_size checks the full set).
+    int64_t unetValues = 0, vaeValues = 0;
+    for (const auto& [k, tensor] : ck->weights) {
+      if (k.rfind(ns::sd::kUnetPrefix, 0) == 0) unetValues += tensor.numel();
+      if (k.rfind(ns::sd::kVaePrefix, 0) == 0) vaeValues += tensor.numel();
+    }
+    QCOMPARE(unetValues, sd2 ? int64_t(865910724) : int64_t(859520964));
+    QCOMPARE(vaeValues, int64_t(83653863));
+  }
+}
+
 void TstSdNetworks::cleanupTestCase() {
   std::error_code ec;
   fs::remove_all(tempDir(), ec);
@@ -363,7 +428,7 @@ void TstSdNetworks::cleanupTestCase() {
 
 NS_REGISTER_TEST(TstSdNetworks, mappedFileEqualsReadFile, chunkedAttentionEqualsOnePiece, unetConfigAndOutputsRoundTrip,
                  unetRunsOddLatentSizes, vaeConfigAndOutputsRoundTrip, familyDetectionRefusesByName,
-                 singleFileLoadsAndRuns, cleanupTestCase)
+                 singleFileLoadsAndRuns, realKeyListsMatchTheLoader, cleanupTestCase)
 #ifdef NS_HAVE_QTEST
 #include "tst_sd_networks.moc"
 #endif
