@@ -54,7 +54,8 @@ Result<void> loadModuleState(torch::nn::Module& m, const std::map<std::string, a
   }
   // Validate everything first, then copy, so a failed load leaves the module untouched.
   torch::NoGradGuard noGrad;
-  for (auto& [target, src] : copies) target.copy_(src->to(target.device(), target.scalar_type()));
+  // copy_ converts dtype and device in one pass (no temporary of the converted tensor).
+  for (auto& [target, src] : copies) target.copy_(*src);
   for (const auto& [key, t] : tensors) {
     if (key.compare(0, prefix.size(), prefix) == 0 && !used.count(key))
       spdlog::warn("{}: tensor '{}' is not used by the model", file, key);

@@ -170,6 +170,11 @@ Result<SdCheckpoint> readSdDiffusersFolder(const std::string& dir) {
   if (c.textActivation == ClipTextConfig::Activation::Invalid)
     c.textActivation = c.family == SdFamily::Sd2 ? ClipTextConfig::Activation::Gelu : ClipTextConfig::Activation::QuickGelu;
   c.textSkipLastLayers = 0;
+  if (cfg.textEncoder.is_object()) {
+    const auto it = cfg.textEncoder.find("num_attention_heads");
+    if (it != cfg.textEncoder.end() && it->is_number_integer() && it->get<int64_t>() > 0 && it->get<int64_t>() <= 1024)
+      c.textHeads = it->get<int64_t>();
+  }
   c.unetHeads = cfg.heads;
   c.prediction = cfg.probe.prediction;
   c.schedule = cfg.probe.schedule;

@@ -33,6 +33,7 @@ struct SdCheckpoint {
   WeightMap text;                     // "text_model.*" (HF CLIPTextModel names), as stored
   ClipTextConfig::Activation textActivation = ClipTextConfig::Activation::Invalid;
   int textSkipLastLayers = 0;         // SD 2.x single files: 1 (penultimate layer)
+  int64_t textHeads = 0;              // from a diffusers text_encoder/config.json; 0: width / 64
   HeadSplit unetHeads;                // from the family, or the diffusers config
   PredictionType prediction = PredictionType::Invalid;  // Invalid: the file does not say
   ScheduleConfig schedule;            // SD's training schedule unless the folder says otherwise

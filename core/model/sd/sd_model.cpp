@@ -98,6 +98,14 @@ std::string findClipTokenizerDir() {
   return {};
 }
 
+namespace {
+// What is wrong with a checkpoint's content is bad input (CLI exit 2), whichever layer noticed it.
+Error badFile(Error e) {
+  if (e.kind == ErrorKind::Model) e.kind = ErrorKind::BadInput;
+  return e;
+}
+}  // namespace
+
 Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   auto step = [&o](const char* part, int done) {
@@ -105,7 +113,7 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   };
   step("reading", 0);
   auto ck = readCheckpoint(path);
-  if (!ck.ok()) return ck.error();
+  if (!ck.ok()) return badFile(ck.error());
   SdCheckpoint& c = *ck;
   SdModel m;
   SdModelReport& r = m.report;
@@ -119,17 +127,18 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   HeadSplit heads = c.unetHeads;
   if (o.unetHeads.heads > 0 || o.unetHeads.headDim > 0 || !o.unetHeads.headsPerLevel.empty()) heads = o.unetHeads;
   auto unetCfg = inferUnetConfig(c.weights, kUnetPrefix, heads, path);
-  if (!unetCfg.ok()) return unetCfg.error();
+  if (!unetCfg.ok()) return badFile(unetCfg.error());
   auto vaeCfg = inferVaeConfig(c.weights, kVaePrefix, path);
-  if (!vaeCfg.ok()) return vaeCfg.error();
+  if (!vaeCfg.ok()) return badFile(vaeCfg.error());
   if (c.text.empty())
-    return makeError(ErrorKind::Model, path + ": the checkpoint has no text encoder (cond_stage_model.* / text_encoder/)");
-  auto textCfg = inferClipTextConfig(c.text, path, o.textHeads > 0 ? std::optional<int64_t>(o.textHeads) : std::nullopt);
-  if (!textCfg.ok()) return textCfg.error();
+    return makeError(ErrorKind::BadInput, path + ": the checkpoint has no text encoder (cond_stage_model.* / text_encoder/)");
+  const int64_t textHeads = o.textHeads > 0 ? o.textHeads : c.textHeads;
+  auto textCfg = inferClipTextConfig(c.text, path, textHeads > 0 ? std::optional<int64_t>(textHeads) : std::nullopt);
+  if (!textCfg.ok()) return badFile(textCfg.error());
   textCfg->activation = c.textActivation;
   textCfg->skipLastLayers = c.textSkipLastLayers;
   if (textCfg->width != unetCfg->contextDim)
-    return makeError(ErrorKind::Model, path + ": the text encoder is " + std::to_string(textCfg->width) +
+    return makeError(ErrorKind::BadInput, path + ": the text encoder is " + std::to_string(textCfg->width) +
                                            " wide but the UNet's cross-attention takes " + std::to_string(unetCfg->contextDim));
 
   r.estimatedBytes = (floatValues(c.weights) + floatValues(c.text)) * 4;
@@ -139,13 +148,13 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
 
   step("unet", 1);
   auto unet = SdUnet::create(*unetCfg, c.weights, kUnetPrefix, path);
-  if (!unet.ok()) return unet.error();
+  if (!unet.ok()) return badFile(unet.error());
   step("vae", 2);
   auto vae = SdVae::create(*vaeCfg, c.weights, kVaePrefix, path);
-  if (!vae.ok()) return vae.error();
+  if (!vae.ok()) return badFile(vae.error());
   step("text", 3);
   auto text = ClipTextModel::fromWeights(c.text, *textCfg, path);
-  if (!text.ok()) return text.error();
+  if (!text.ok()) return badFile(text.error());
   step("tokenizer", 4);
   m.unet = *unet;
   m.vae = *vae;

@@ -8,6 +8,7 @@
 
 #include "core/model/module_weights.h"
 #include "core/model/sd/sd_attention.h"
+#include "core/model/sd/sd_layers.h"
 
 namespace ns::sd {
 
@@ -17,12 +18,8 @@ using torch::Tensor;
 namespace {
 
 // GroupNorm eps differs by place in the reference: 1e-5 in ResBlocks, 1e-6 in SpatialTransformer.
-tnn::GroupNorm groupNorm(int channels, double eps) {
-  return tnn::GroupNorm(tnn::GroupNormOptions(32, channels).eps(eps));
-}
-tnn::Conv2d conv(int in, int out, int k, int stride = 1) {
-  return tnn::Conv2d(tnn::Conv2dOptions(in, out, k).stride(stride).padding(k / 2));
-}
+layers::GroupNorm groupNorm(int channels, double eps) { return layers::GroupNorm(32, channels, eps); }
+layers::Conv conv(int in, int out, int k, int stride = 1) { return layers::Conv(in, out, k, stride); }
 
 // LDM's timestep_embedding: [cos | sin] of t·10000^(-i/half).
 Tensor timestepEmbedding(const Tensor& t, int dim) {
@@ -34,10 +31,10 @@ Tensor timestepEmbedding(const Tensor& t, int dim) {
 
 struct ResBlockImpl : tnn::Module {
   tnn::Sequential in_layers{nullptr}, emb_layers{nullptr}, out_layers{nullptr};
-  tnn::Conv2d skip{nullptr};
+  layers::Conv skip{nullptr};
   ResBlockImpl(int in, int out, int emb) {
     in_layers = register_module("in_layers", tnn::Sequential(groupNorm(in, 1e-5), tnn::SiLU(), conv(in, out, 3)));
-    emb_layers = register_module("emb_layers", tnn::Sequential(tnn::SiLU(), tnn::Linear(emb, out)));
+    emb_layers = register_module("emb_layers", tnn::Sequential(tnn::SiLU(), layers::Linear(emb, out)));
     out_layers = register_module("out_layers",
                                  tnn::Sequential(groupNorm(out, 1e-5), tnn::SiLU(), tnn::Dropout(0.0), conv(out, out, 3)));
     if (in != out) skip = register_module("skip_connection", conv(in, out, 1));
@@ -52,14 +49,14 @@ struct ResBlockImpl : tnn::Module {
 TORCH_MODULE(ResBlock);
 
 struct CrossAttentionImpl : tnn::Module {
-  tnn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
+  layers::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
   tnn::Sequential to_out{nullptr};
   int64_t heads;
   CrossAttentionImpl(int dim, int contextDim, int heads_) : heads(heads_) {
-    to_q = register_module("to_q", tnn::Linear(tnn::LinearOptions(dim, dim).bias(false)));
-    to_k = register_module("to_k", tnn::Linear(tnn::LinearOptions(contextDim, dim).bias(false)));
-    to_v = register_module("to_v", tnn::Linear(tnn::LinearOptions(contextDim, dim).bias(false)));
-    to_out = register_module("to_out", tnn::Sequential(tnn::Linear(dim, dim), tnn::Dropout(0.0)));
+    to_q = register_module("to_q", layers::Linear(dim, dim, false));
+    to_k = register_module("to_k", layers::Linear(contextDim, dim, false));
+    to_v = register_module("to_v", layers::Linear(contextDim, dim, false));
+    to_out = register_module("to_out", tnn::Sequential(layers::Linear(dim, dim), tnn::Dropout(0.0)));
   }
   Tensor forward(const Tensor& x, const Tensor& context) {
     return to_out->forward(multiHeadAttention(to_q->forward(x), to_k->forward(context), to_v->forward(context), heads));
@@ -68,8 +65,8 @@ struct CrossAttentionImpl : tnn::Module {
 TORCH_MODULE(CrossAttention);
 
 struct GegluImpl : tnn::Module {
-  tnn::Linear proj{nullptr};
-  GegluImpl(int in, int out) { proj = register_module("proj", tnn::Linear(in, out * 2)); }
+  layers::Linear proj{nullptr};
+  GegluImpl(int in, int out) { proj = register_module("proj", layers::Linear(in, out * 2)); }
   Tensor forward(const Tensor& x) {
     auto parts = proj->forward(x).chunk(2, -1);
     return parts[0] * torch::gelu(parts[1]);
@@ -80,7 +77,7 @@ TORCH_MODULE(Geglu);
 struct FeedForwardImpl : tnn::Module {
   tnn::Sequential net{nullptr};
   explicit FeedForwardImpl(int dim) {
-    net = register_module("net", tnn::Sequential(Geglu(dim, dim * 4), tnn::Dropout(0.0), tnn::Linear(dim * 4, dim)));
+    net = register_module("net", tnn::Sequential(Geglu(dim, dim * 4), tnn::Dropout(0.0), layers::Linear(dim * 4, dim)));
   }
   Tensor forward(const Tensor& x) { return net->forward(x); }
 };
@@ -89,12 +86,12 @@ TORCH_MODULE(FeedForward);
 struct TransformerBlockImpl : tnn::Module {
   CrossAttention attn1{nullptr}, attn2{nullptr};
   FeedForward ff{nullptr};
-  tnn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
+  layers::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
   TransformerBlockImpl(int dim, int contextDim, int heads) {
     attn1 = register_module("attn1", CrossAttention(dim, dim, heads));
     ff = register_module("ff", FeedForward(dim));
     attn2 = register_module("attn2", CrossAttention(dim, contextDim, heads));
-    auto ln = [&] { return tnn::LayerNorm(tnn::LayerNormOptions({dim}).eps(1e-5)); };
+    auto ln = [&] { return layers::LayerNorm(dim, 1e-5); };
     norm1 = register_module("norm1", ln());
     norm2 = register_module("norm2", ln());
     norm3 = register_module("norm3", ln());
@@ -109,15 +106,15 @@ struct TransformerBlockImpl : tnn::Module {
 TORCH_MODULE(TransformerBlock);
 
 struct SpatialTransformerImpl : tnn::Module {
-  tnn::GroupNorm norm{nullptr};
+  layers::GroupNorm norm{nullptr};
   tnn::AnyModule proj_in, proj_out;  // Conv2d 1x1 (SD 1.x) or Linear (SD 2.x)
   tnn::ModuleList blocks{nullptr};
   bool linear;
   SpatialTransformerImpl(int ch, int heads, int depth, int contextDim, bool linear_) : linear(linear_) {
     norm = register_module("norm", groupNorm(ch, 1e-6));
     if (linear) {
-      proj_in = tnn::AnyModule(tnn::Linear(ch, ch));
-      proj_out = tnn::AnyModule(tnn::Linear(ch, ch));
+      proj_in = tnn::AnyModule(layers::Linear(ch, ch));
+      proj_out = tnn::AnyModule(layers::Linear(ch, ch));
     } else {
       proj_in = tnn::AnyModule(conv(ch, ch, 1));
       proj_out = tnn::AnyModule(conv(ch, ch, 1));
@@ -141,14 +138,14 @@ struct SpatialTransformerImpl : tnn::Module {
 TORCH_MODULE(SpatialTransformer);
 
 struct DownsampleImpl : tnn::Module {
-  tnn::Conv2d op{nullptr};
+  layers::Conv op{nullptr};
   explicit DownsampleImpl(int ch) { op = register_module("op", conv(ch, ch, 3, 2)); }
   Tensor forward(const Tensor& x) { return op->forward(x); }
 };
 TORCH_MODULE(Downsample);
 
 struct UpsampleImpl : tnn::Module {
-  tnn::Conv2d conv2d{nullptr};
+  layers::Conv conv2d{nullptr};
   explicit UpsampleImpl(int ch) { conv2d = register_module("conv", conv(ch, ch, 3)); }
   // Nearest-neighbour to `size` (2x unless the matching skip is odd-sized), then a 3x3 conv.
   Tensor forward(const Tensor& x, at::IntArrayRef size) {
@@ -192,7 +189,7 @@ struct UnetNetImpl : tnn::Module {
 
   explicit UnetNetImpl(const UnetConfig& c) : cfg(c) {
     const int mc = c.modelChannels, emb = c.timeEmbedDim();
-    time_embed = register_module("time_embed", tnn::Sequential(tnn::Linear(mc, emb), tnn::SiLU(), tnn::Linear(emb, emb)));
+    time_embed = register_module("time_embed", tnn::Sequential(layers::Linear(mc, emb), tnn::SiLU(), layers::Linear(emb, emb)));
     auto inList = register_module("input_blocks", tnn::ModuleList());
     auto st = [&](int ch, int level) {
       return SpatialTransformer(ch, c.headsAtLevel[level], c.transformerDepth, c.contextDim, c.linearProj);
@@ -291,6 +288,7 @@ std::shared_ptr<SdUnet> SdUnet::createRandom(const UnetConfig& config, uint64_t 
   torch::manual_seed(seed);
   auto impl = std::make_unique<Impl>();
   impl->net = UnetNet(config);
+  layers::initLikeTorch(*impl->net);
   impl->net->eval();
   return std::shared_ptr<SdUnet>(new SdUnet(std::move(impl)));
 }

@@ -5,6 +5,7 @@
 
 #include "core/model/module_weights.h"
 #include "core/model/sd/sd_attention.h"
+#include "core/model/sd/sd_layers.h"
 
 namespace ns::sd {
 
@@ -14,14 +15,12 @@ using torch::Tensor;
 namespace {
 
 // The VAE uses eps 1e-6 in every GroupNorm (the UNet's ResBlocks use 1e-5).
-tnn::GroupNorm norm(int ch) { return tnn::GroupNorm(tnn::GroupNormOptions(32, ch).eps(1e-6)); }
-tnn::Conv2d conv(int in, int out, int k, int stride = 1, int pad = -1) {
-  return tnn::Conv2d(tnn::Conv2dOptions(in, out, k).stride(stride).padding(pad < 0 ? k / 2 : pad));
-}
+layers::GroupNorm norm(int ch) { return layers::GroupNorm(32, ch, 1e-6); }
+layers::Conv conv(int in, int out, int k, int stride = 1, int pad = -1) { return layers::Conv(in, out, k, stride, pad); }
 
 struct ResnetBlockImpl : tnn::Module {
-  tnn::GroupNorm norm1{nullptr}, norm2{nullptr};
-  tnn::Conv2d conv1{nullptr}, conv2{nullptr}, nin_shortcut{nullptr};
+  layers::GroupNorm norm1{nullptr}, norm2{nullptr};
+  layers::Conv conv1{nullptr}, conv2{nullptr}, nin_shortcut{nullptr};
   ResnetBlockImpl(int in, int out) {
     norm1 = register_module("norm1", norm(in));
     conv1 = register_module("conv1", conv(in, out, 3));
@@ -38,8 +37,8 @@ struct ResnetBlockImpl : tnn::Module {
 TORCH_MODULE(ResnetBlock);
 
 struct AttnBlockImpl : tnn::Module {
-  tnn::GroupNorm norm_{nullptr};
-  tnn::Conv2d q{nullptr}, k{nullptr}, v{nullptr}, proj_out{nullptr};
+  layers::GroupNorm norm_{nullptr};
+  layers::Conv q{nullptr}, k{nullptr}, v{nullptr}, proj_out{nullptr};
   explicit AttnBlockImpl(int ch) {
     norm_ = register_module("norm", norm(ch));
     q = register_module("q", conv(ch, ch, 1));
@@ -73,7 +72,7 @@ TORCH_MODULE(Mid);
 // whose conv is called "conv" under "downsample" / "upsample".
 struct LevelImpl : tnn::Module {
   std::vector<ResnetBlock> blocks;
-  tnn::Conv2d resample{nullptr};
+  layers::Conv resample{nullptr};
   bool down = true;
   LevelImpl(int in, int out, int count, bool hasResample, bool down_) : down(down_) {
     auto list = register_module("block", tnn::ModuleList());
@@ -100,10 +99,10 @@ struct LevelImpl : tnn::Module {
 TORCH_MODULE(Level);
 
 struct EncoderImpl : tnn::Module {
-  tnn::Conv2d conv_in{nullptr}, conv_out{nullptr};
+  layers::Conv conv_in{nullptr}, conv_out{nullptr};
   std::vector<Level> levels;
   Mid mid{nullptr};
-  tnn::GroupNorm norm_out{nullptr};
+  layers::GroupNorm norm_out{nullptr};
   explicit EncoderImpl(const VaeConfig& c) {
     conv_in = register_module("conv_in", conv(c.inChannels, c.ch, 3));
     auto list = register_module("down", tnn::ModuleList());
@@ -128,10 +127,10 @@ struct EncoderImpl : tnn::Module {
 TORCH_MODULE(Encoder);
 
 struct DecoderImpl : tnn::Module {
-  tnn::Conv2d conv_in{nullptr}, conv_out{nullptr};
+  layers::Conv conv_in{nullptr}, conv_out{nullptr};
   std::vector<Level> levels;  // index = level; run from the last down to 0
   Mid mid{nullptr};
-  tnn::GroupNorm norm_out{nullptr};
+  layers::GroupNorm norm_out{nullptr};
   explicit DecoderImpl(const VaeConfig& c) {
     const int n = int(c.chMult.size());
     int in = c.ch * c.chMult.back();
@@ -161,7 +160,7 @@ struct AutoencoderImpl : tnn::Module {
   VaeConfig cfg;
   Encoder encoder{nullptr};
   Decoder decoder{nullptr};
-  tnn::Conv2d quant_conv{nullptr}, post_quant_conv{nullptr};
+  layers::Conv quant_conv{nullptr}, post_quant_conv{nullptr};
   explicit AutoencoderImpl(const VaeConfig& c) : cfg(c) {
     encoder = register_module("encoder", Encoder(c));
     decoder = register_module("decoder", Decoder(c));
@@ -213,6 +212,7 @@ std::shared_ptr<SdVae> SdVae::createRandom(const VaeConfig& config, uint64_t see
   torch::manual_seed(seed);
   auto impl = std::make_unique<Impl>();
   impl->net = Autoencoder(config);
+  layers::initLikeTorch(*impl->net);
   impl->net->eval();
   return std::shared_ptr<SdVae>(new SdVae(std::move(impl)));
 }

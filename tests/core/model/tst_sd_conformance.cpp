@@ -141,7 +141,8 @@ void TstSdConformance::diffusersFolderEqualsSingleFile() {
   auto a = ns::sd::loadSdModel(sdData("sd1_tiny.safetensors"), tinyOptions(false));
   ns::sd::SdLoadOptions o = tinyOptions(false);
   o.tokenizerDir.clear();  // the folder brings its own tokenizer
-  o.unetHeads = {};        // and its config says the head split
+  o.unetHeads = {};        // and its configs say the head splits
+  o.textHeads = 0;
   auto b = ns::sd::loadSdModel(sdData("sd1_tiny_diffusers"), o);
   QVERIFY2(a.ok() && b.ok(), a.ok() ? b.error().message : a.error().message);
   QCOMPARE(b->report.layout, std::string("diffusers"));
