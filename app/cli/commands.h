@@ -5,6 +5,8 @@
 
 namespace ns::cli {
 
+// Global options that say how to read a Stable Diffusion checkpoint (--prediction, --tokenizer ...).
+void addModelSourceOptions(CLI::App& app, GlobalOptions& g);
 void addInfoCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addGenerateCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addModelCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);

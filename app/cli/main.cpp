@@ -15,8 +15,9 @@ int main(int argc, char** argv) {
   GlobalOptions g;
   app.add_flag("--json", g.json, "Print machine-readable JSON results on stdout");
   app.add_flag("-v,--verbose", g.verbose, "Log details and show progress on stderr");
-  app.add_option("--model", g.model, "Model pack folder (default: the built-in model)");
+  app.add_option("--model", g.model, "Model: a Stable Diffusion .safetensors/.ckpt file or diffusers folder, a pack folder (default: the built-in model)");
   app.add_option("--device", g.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  addModelSourceOptions(app, g);
 #ifndef NS_CLI_CORE_ONLY
   // Images whose header claims more than this are refused before decoding (default 16384 a side,
   // 100 MPixel; also NS_MAX_IMAGE_SIDE / NS_MAX_IMAGE_PIXELS in the environment).
