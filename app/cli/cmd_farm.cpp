@@ -159,8 +159,8 @@ int runSubmit(const GlobalOptions& g, const SubmitOptions& o) {
   job.ratio = o.ratio > 0 ? o.ratio : project->render.noiseRatio;
   job.model = o.model.empty() ? g.model : o.model;
   if (!job.model.empty()) {
-    if (!fs::is_directory(job.model, ec))
-      return reportError(g, makeError(ErrorKind::BadInput, "--model " + job.model + ": model folder not found"));
+    if (!fs::exists(job.model, ec))
+      return reportError(g, makeError(ErrorKind::BadInput, "--model " + job.model + ": not found"));
     job.model = absolutePath(job.model);
   }
   job.device = g.device;
@@ -359,7 +359,7 @@ void addFarmCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   sb->add_option("--time", so->slurm.time, "Time limit per task (e.g. 01:00:00)");
   sb->add_option("--max-parallel", so->slurm.maxParallel, "Most tasks running at once (--array=…%K)");
   sb->add_option("--gpus-per-task", so->slurm.gpusPerTask, "GPUs per task (use with --device cuda)");
-  sb->add_option("--model", so->model, "Model folder as the nodes see it (default: the global --model, else built-in)");
+  sb->add_option("--model", so->model, "Model (folder or checkpoint file) as the nodes see it (default: the global --model, else built-in)");
   sb->add_option("--steps", so->steps, "DDIM steps (default: the project's)")->check(CLI::Range(1, 1000));
   sb->add_option("--ratio", so->ratio, "Noise ratio α in (0,1] (default: the project's)")->check(CLI::Range(0.0, 1.0));
   sb->add_option("--cli", so->cli, "noisestudio-cli as the nodes see it (default: this program)");

@@ -3,12 +3,14 @@
 //   render P.nsproj -o out     sketch -> recipe noise -> structured init -> frames (renderProject)
 //   demo [-o DIR]              renders every example project, plus a contact sheet
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -177,6 +179,9 @@ int renderFrameRange(const GlobalOptions& g, const Project& p, const std::string
     }
     auto model = loadModelFor(g);
     if (!model.ok()) return reportError(g, model.error());
+    // A farm task's CPUs (the chunk script sets NS_THREADS from SLURM_CPUS_PER_TASK): LibTorch
+    // would otherwise start one thread per core of the whole node, beside other tasks.
+    if (const char* t = std::getenv("NS_THREADS"); t && std::atoi(t) > 0) at::set_num_threads(std::atoi(t));
     auto inputs = media::loadProjectInputs(p);
     if (!inputs.ok()) return reportError(g, inputs.error());
     currentJob().setProgressCallback(isatty(STDERR_FILENO) ? stderrProgress(g) : lineProgress());

@@ -196,6 +196,8 @@ std::string FarmJob::chunkScript() const {
   s += "[ \"$b\" -gt " + std::to_string(frames) + " ] && b=" + std::to_string(frames) + "\n";
   // The start line carries a wall-clock stamp: docs/farm.md's start-up figure is its distance to
   // the first progress line.
+  // LibTorch would start a thread per core of the node; a task uses the CPUs it was given.
+  s += "export NS_THREADS=${SLURM_CPUS_PER_TASK:-1}\n";
   s += "echo \"farm: chunk $i frames $a:$b job ${SLURM_JOB_ID:-?} on $(hostname) start $(date +%s.%N)\"\n";
   s += "exec " + shellQuote(cli);
   if (!model.empty()) s += " --model " + shellQuote(model);
