@@ -1,5 +1,7 @@
 #include "core/model/sd/diffusers_probe.h"
 
+#include <filesystem>
+
 #include "core/model/sd/diffusers_configs.h"
 #include "core/model/sd/diffusers_folder.h"
 #include "core/model/sd/diffusers_weights.h"
@@ -12,6 +14,11 @@ Result<DiffusersProbe> probeDiffusersFolder(const std::string& dir) {
   auto configs = parseDiffusersConfigs(*texts);
   if (!configs.ok()) return configs.error();
   DiffusersProbe p = configs->probe;
+  for (const char* file : {"tokenizer/vocab.json", "tokenizer/merges.txt"}) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(dir) / file, ec))
+      return makeError(ErrorKind::Model, dir + ": missing " + std::string(file) + " (the CLIP tokenizer's vocabulary)");
+  }
   // Size the same files readDiffusersFolder would read (default options); a missing part is
   // reported here already, so the dock does not list a folder that cannot load.
   const std::pair<const char*, const char*> parts[] = {

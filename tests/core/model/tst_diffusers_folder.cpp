@@ -551,6 +551,8 @@ class TstDiffusersFolder : public QObject {
     fs::remove(d3.path / "tokenizer/merges.txt");
     e = errorOf(d3.str());
     QVERIFY2(contains(e, "tokenizer/merges.txt"), e);
+    probe = ns::sd::probeDiffusersFolder(d3.str());
+    QVERIFY2(!probe.ok() && contains(probe.error().message, "tokenizer/merges.txt"), "the probe lists a folder without merges.txt");
     QVERIFY2(contains(errorOf((d3.path / "nothing").string()), "not a folder"), errorOf((d3.path / "nothing").string()));
   }
 
