@@ -10,6 +10,7 @@
 //   - BM_SdLoad / BM_FileReadBaseline: loading a full-size F16 single file (~2 GB, written once to
 //     a temp folder) against reading the same file once (warm cache).
 // Wall-clock times (UseRealTime). Run: build-*/bench/bench_core_sd [--benchmark_filter=...].
+#include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <benchmark/benchmark.h>
 #include <c10/core/InferenceMode.h>

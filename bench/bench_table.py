@@ -61,6 +61,26 @@ def main(folder):
     else:
         missing.append("bench_core_unet")
 
+    sd = load(folder, "bench_core_sd")
+    if sd:
+        r = sd["runs"]
+        step, eager, peak = r.get("BM_SdUnetStepCfg512"), r.get("BM_SdUnetEagerBaseline"), r.get("BM_MatmulBaseline/2048")
+        if step and eager:
+            add("SD 1.5", "UNet step 512², batch 2 (CFG)", "%.1f s" % (ms(step) / 1e3),
+                "%.1f s PyTorch eager (ldm)" % (ms(eager) / 1e3), ms(step) / ms(eager), "time ÷ baseline (goal ≤ 1.0)")
+        elif step:
+            add("SD 1.5", "UNet step 512², batch 2 (CFG)", "%.1f s" % (ms(step) / 1e3), "eager baseline not run (NS_LDM_DIR)",
+                None, "")
+        if step and peak and "GFLOP/s" in step:
+            add("SD 1.5", "UNet step FLOP rate", "%.1f GFLOP/s" % step["GFLOP/s"], "%.1f GFLOP/s matmul 2048²" % peak["GFLOP/s"],
+                step["GFLOP/s"] / peak["GFLOP/s"], "fraction of the in-run matmul peak")
+        load_, read = r.get("BM_SdLoad"), r.get("BM_FileReadBaseline")
+        if load_ and read:
+            add("SD 1.5", "load a 2.1 GB F16 single file", "%.1f s" % (ms(load_) / 1e3), "%.2f s one read of the file" % (ms(read) / 1e3),
+                ms(load_) / ms(read), "load ÷ read (warm cache)")
+    else:
+        missing.append("bench_core_sd")
+
     inv = load(folder, "bench_core_inversion")
     if inv:
         for key, label in (("BM_EditFriendlyForwardReverse/50", "edit-friendly invert+reverse, 50 steps"),

@@ -4,6 +4,8 @@
 # each benchmark runs in the same invocation (bench/bench_table.py). Raw Google Benchmark JSON goes
 # to ${NS_BENCH_OUT:-<build dir>/bench-results}/<bench>.json.
 # Usage: scripts/bench.sh [--full] [--no-build] [bench_name...]
+#   bench_core_sd's PyTorch-eager baseline needs the reference ldm code: NS_LDM_DIR=<a
+#   Stability-AI/stablediffusion checkout> (and Debian's python3-torch); without it that row says so.
 #   --full      also the slowest cases (1920×2880×16 noise warp: minutes on 2 cores)
 #   --no-build  run what is already built
 # The preview benchmark needs an X display: it runs under xvfb-run with Mesa lavapipe when no
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
     *) names+=("$1"); shift ;;
   esac
 done
-all=(bench_core_unet bench_core_inversion bench_core_warp bench_core_scenes bench_core_sketch bench_media_video bench_ui_preview)
+all=(bench_core_unet bench_core_sd bench_core_inversion bench_core_warp bench_core_scenes bench_core_sketch bench_media_video bench_ui_preview)
 [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 if [ $BUILD -eq 1 ]; then

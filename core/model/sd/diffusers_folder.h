@@ -9,8 +9,9 @@
 // by the modules that load the map.
 // Weight files per part: see diffusers_weights.h (safetensors, fp16 variant, sharded, then .bin
 // pickles through the restricted torch.save reader).
-// Thread: any; reentrant (no shared state). Cost: safetensors part files are read whole
-// (readSafetensors, in readDiffusersWeights); .bin files are memory-mapped by their reader.
+// Thread: any; reentrant (no shared state). Cost: safetensors part files are memory-mapped
+// (mapSafetensors, in readDiffusersWeights), .bin files likewise by their reader: nothing is copied
+// until the networks take their fp32 weights.
 
 #include <nlohmann/json.hpp>
 #include <string>

@@ -126,9 +126,9 @@ Result<WeightMap> readDiffusersWeights(const DiffusersWeightFiles& files) {
     index = std::move(*idx);
   }
   for (const auto& path : files.files) {
-    // The one place weights are read: swap in mapSafetensors here to map instead of copying.
+    // The one place weights are read: mapped, not copied (pages load on first touch).
     Result<WeightMap> read = files.pickle ? readTorchCheckpoint(path) : [&]() -> Result<WeightMap> {
-      auto st = readSafetensors(path);
+      auto st = mapSafetensors(path);
       if (!st.ok()) return st.error();
       return std::move(st->tensors);
     }();

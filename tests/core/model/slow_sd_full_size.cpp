@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -131,6 +132,10 @@ void SlowSdFullSize::sd15ShapedFileLoadsAndRuns() {
   std::printf("512² UNet step (batch 1) %.1f s, VAE decode %.1f s\n", stepSeconds, secondsSince(td));
   QCOMPARE(img.sizes(), (at::IntArrayRef{1, 3, 512, 512}));
   std::error_code ec;
+  if (std::getenv("NS_KEEP_FULL_SIZE_SD")) {  // keep the file, e.g. to try `noisestudio-cli model info` on it
+    std::printf("kept %s\n", path.c_str());
+    return;
+  }
   fs::remove_all(dir, ec);
 }
 
