@@ -44,6 +44,29 @@ def write_safetensors(path, tensors):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
+def write_zip64(path, entries):
+    """The entries as a zip whose central directory uses zip64 for every size and offset, the way
+    torch's writer (miniz) does for checkpoints past 4 GiB: 0xFFFFFFFF placeholders, the values in a
+    zip64 extra field, a zip64 end record and locator. Python's zipfile only does this for big files."""
+    out, central = bytearray(), bytearray()
+    for name, data in entries:
+        at = len(out)
+        n = name.encode()
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, zipfile.crc32(data), len(data), len(data), len(n), 0)
+        out += n + data
+        extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), at)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, zipfile.crc32(data),
+                               0xFFFFFFFF, 0xFFFFFFFF, len(n), len(extra), 0, 0, 0, 0, 0xFFFFFFFF)
+        central += n + extra
+    cd_at, record_at = len(out), len(out) + len(central)
+    out += central
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(entries), len(entries), len(central), cd_at)
+    out += struct.pack("<IIQI", 0x07064B50, 0, record_at, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(path, "wb") as f:
+        f.write(out)
+
+
 def expected(state):
     """Name -> tensor as the reader flattens it (see torch_checkpoint.h)."""
     out = {}
@@ -141,17 +164,18 @@ def main():
     def repack(name, keep):
         with zipfile.ZipFile(os.path.join(out_dir, name + ".ckpt"), "w", zipfile.ZIP_STORED) as dst:
             for n, data in entries:
-                if keep(n):
-                    dst.writestr(n, data)
+                if keep(n):  # a fixed date: the fixtures come out the same on every run
+                    dst.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), data)
     with zipfile.ZipFile(os.path.join(out_dir, "repacked.ckpt"), "w", zipfile.ZIP_STORED) as dst:
         for n, data in entries:
             # An extra field padded so the data starts 1 byte past a multiple of 8: misaligned for
             # every dtype wider than a byte.
-            info = zipfile.ZipInfo(n)
+            info = zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0))
             start = dst.fp.tell() + 30 + len(n.encode()) + 4
             pad = (1 - start) % 8
             info.extra = b"\xfe\xca" + struct.pack("<H", pad) + b"\0" * pad
             dst.writestr(info, data)
+    write_zip64(os.path.join(out_dir, "zip64.ckpt"), entries)
     dropped = [n for n, _ in entries if n.endswith("/data/1")]
     repack("missing_storage", lambda n: n not in dropped)
 

@@ -65,24 +65,44 @@ struct ZipItem {
   uint16_t method = 0, flags = 0;
 };
 
-// A plain zip (no zip64, no descriptors) of the items, sizes as given.
-std::string makeZip(const std::vector<ZipItem>& items) {
+// How makeZip writes sizes: plainly, or the zip64 way torch's writer (miniz) does for files past 4 GiB
+// (0xFFFFFFFF in the central entry, the values in a zip64 extra field, a zip64 end record + locator),
+// or zip64 with one piece missing.
+enum class Zip64 { None, Full, NoExtra, ShortExtra, NoRecord };
+
+// A zip (no descriptors) of the items.
+std::string makeZip(const std::vector<ZipItem>& items, Zip64 z64 = Zip64::None) {
   std::string out, central;
+  const bool big = z64 != Zip64::None;
   for (const auto& it : items) {
     const uint64_t at = out.size();
     le(out, 0x04034b50, 4); le(out, 20, 2); le(out, it.flags, 2); le(out, it.method, 2); le(out, 0, 4);
     le(out, 0, 4); le(out, it.data.size(), 4); le(out, it.data.size(), 4); le(out, it.name.size(), 2); le(out, 0, 2);
     out += it.name + it.data;
-    le(central, 0x02014b50, 4); le(central, 20, 2); le(central, 20, 2); le(central, it.flags, 2); le(central, it.method, 2);
-    le(central, 0, 4); le(central, 0, 4); le(central, it.data.size(), 4); le(central, it.data.size(), 4);
-    le(central, it.name.size(), 2); le(central, 0, 2); le(central, 0, 2); le(central, 0, 2); le(central, 0, 2);
-    le(central, 0, 4); le(central, at, 4);
-    central += it.name;
+    std::string extra;
+    if (z64 == Zip64::Full || z64 == Zip64::NoRecord) {
+      le(extra, 0x0001, 2); le(extra, 24, 2); le(extra, it.data.size(), 8); le(extra, it.data.size(), 8); le(extra, at, 8);
+    } else if (z64 == Zip64::ShortExtra) {
+      le(extra, 0x0001, 2); le(extra, 8, 2); le(extra, it.data.size(), 8);
+    }
+    const uint64_t size32 = big ? 0xFFFFFFFF : it.data.size(), at32 = big ? 0xFFFFFFFF : at;
+    le(central, 0x02014b50, 4); le(central, 45, 2); le(central, 45, 2); le(central, it.flags, 2); le(central, it.method, 2);
+    le(central, 0, 4); le(central, 0, 4); le(central, size32, 4); le(central, size32, 4);
+    le(central, it.name.size(), 2); le(central, extra.size(), 2); le(central, 0, 2); le(central, 0, 2); le(central, 0, 2);
+    le(central, 0, 4); le(central, at32, 4);
+    central += it.name + extra;
   }
   const uint64_t cdAt = out.size();
   out += central;
-  le(out, 0x06054b50, 4); le(out, 0, 2); le(out, 0, 2); le(out, items.size(), 2); le(out, items.size(), 2);
-  le(out, central.size(), 4); le(out, cdAt, 4); le(out, 0, 2);
+  if (big && z64 != Zip64::NoRecord) {
+    const uint64_t recordAt = out.size();
+    le(out, 0x06064b50, 4); le(out, 44, 8); le(out, 45, 2); le(out, 45, 2); le(out, 0, 4); le(out, 0, 4);
+    le(out, items.size(), 8); le(out, items.size(), 8); le(out, central.size(), 8); le(out, cdAt, 8);
+    le(out, 0x07064b50, 4); le(out, 0, 4); le(out, recordAt, 8); le(out, 1, 4);
+  }
+  le(out, 0x06054b50, 4); le(out, 0, 2); le(out, 0, 2);
+  le(out, big ? 0xFFFF : items.size(), 2); le(out, big ? 0xFFFF : items.size(), 2);
+  le(out, big ? 0xFFFFFFFF : central.size(), 4); le(out, big ? 0xFFFFFFFF : cdAt, 4); le(out, 0, 2);
   return out;
 }
 
@@ -114,11 +134,12 @@ struct Pickle {
 std::string floats(const std::vector<float>& v) { return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4); }
 
 // A checkpoint with root "ck", the given data.pkl and storage entries.
-std::string checkpoint(const std::string& pkl, const std::vector<std::pair<std::string, std::string>>& storages) {
+std::string checkpoint(const std::string& pkl, const std::vector<std::pair<std::string, std::string>>& storages,
+                       Zip64 z64 = Zip64::None) {
   std::vector<ZipItem> items{{"ck/data.pkl", pkl}};
   for (const auto& [key, data] : storages) items.push_back({"ck/data/" + key, data});
   items.push_back({"ck/version", "3\n"});
-  return makeZip(items);
+  return makeZip(items, z64);
 }
 
 ns::Result<ns::PickleTree> runPickle(const std::string& bytes, ns::PickleLimits limits = {}) {
@@ -136,6 +157,7 @@ class TstTorchCheckpoint : public QObject {
   void readsParametersAndNestedDicts();
   void readsPickleProtocol4();
   void readsUnalignedRepackedZip();
+  void readsZip64Entries();
   void parseMatchesRead();
   void refusesOsSystemNamingIt();
   void refusesMissingStorage();
@@ -239,6 +261,28 @@ void TstTorchCheckpoint::readsUnalignedRepackedZip() {
     QVERIFY2(reinterpret_cast<uintptr_t>(t.data_ptr()) % t.element_size() == 0, name + " is misaligned");
 }
 
+void TstTorchCheckpoint::readsZip64Entries() {
+  // The flat checkpoint with zip64 sizes and offsets throughout (written by the fixture script).
+  auto file = ns::readTorchCheckpoint(fixture("zip64.ckpt"));
+  QVERIFY2(file.ok(), file.ok() ? "" : file.error().message);
+  const std::string diff = compareWithExpected(*file, "flat.safetensors");
+  QVERIFY2(diff.empty(), diff);
+  // The same layout from this file's builder, and three ways of getting it wrong.
+  const std::string pkl = Pickle().op('}').str("w").tensor("0", 3, 0, {3}, {1}).op('s').done();
+  const std::vector<std::pair<std::string, std::string>> storages{{"0", floats({1, 2, 3})}};
+  auto r = ns::parseTorchCheckpoint(checkpoint(pkl, storages, Zip64::Full), "z64.ckpt");
+  QVERIFY2(r.ok(), r.ok() ? "" : r.error().message);
+  QVERIFY(at::equal(r->at("w"), at::tensor({1.f, 2.f, 3.f})));
+  const std::pair<Zip64, const char*> broken[] = {{Zip64::NoExtra, "need a zip64 extra field"},
+                                                  {Zip64::ShortExtra, "zip64 extra field is too short"},
+                                                  {Zip64::NoRecord, "needs a zip64 record"}};
+  for (const auto& [mode, expect] : broken) {
+    auto b = ns::parseTorchCheckpoint(checkpoint(pkl, storages, mode), "z64.ckpt");
+    QVERIFY2(!b.ok(), std::string("accepted, expected: ") + expect);
+    QVERIFY2(contains(b.error().message, "z64.ckpt") && contains(b.error().message, expect), b.error().message);
+  }
+}
+
 void TstTorchCheckpoint::parseMatchesRead() {
   for (const char* name : {"flat", "views", "param"}) {
     auto parsed = ns::parseTorchCheckpoint(readBytes(fixture(std::string(name) + ".ckpt")), name);
@@ -274,8 +318,8 @@ void TstTorchCheckpoint::refusesMissingStorage() {
 }
 
 void TstTorchCheckpoint::refusesEveryTruncation() {
-  // Every prefix of two real checkpoints (torch's zip64 layout and Python zipfile's plain one).
-  for (const char* name : {"flat.ckpt", "repacked.ckpt"}) {
+  // Every prefix of three real checkpoints (torch's layout, Python zipfile's plain one, zip64 throughout).
+  for (const char* name : {"flat.ckpt", "repacked.ckpt", "zip64.ckpt"}) {
     const std::string bytes = readBytes(fixture(name));
     QVERIFY(bytes.size() > 1000);
     for (size_t cut = 0; cut < bytes.size(); ++cut) {
@@ -505,7 +549,7 @@ void TstTorchCheckpoint::pickleLimitsBoundMemory() {
 
 NS_REGISTER_TEST(TstTorchCheckpoint, readsFlatStateDictExactly, readsViewsAndSharedStorages,
                  readsTrainingCheckpointStateDict, readsParametersAndNestedDicts, readsPickleProtocol4,
-                 readsUnalignedRepackedZip, parseMatchesRead, refusesOsSystemNamingIt, refusesMissingStorage,
+                 readsUnalignedRepackedZip, readsZip64Entries, parseMatchesRead, refusesOsSystemNamingIt, refusesMissingStorage,
                  refusesEveryTruncation, refusesLegacyAndForeignFiles, refusesCompressedEncryptedAndDuplicateEntries,
                  refusesViewsOutsideTheirStorage, refusesUnboundedCopies, flattensNestedNamesAndRefusesCollisions,
                  pickleValuesAndSharing, pickleRefusesUnknownCallsAndBadStreams, pickleLimitsBoundMemory)
