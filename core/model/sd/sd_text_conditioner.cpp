@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 
+#include "core/model/sd/html_unescape.h"
+
 namespace ns::sd {
 
 SdTextConditioner::SdTextConditioner(ClipTokenizer tokenizer, std::shared_ptr<const ClipTextModel> model, PadPolicy pad,
@@ -10,8 +12,9 @@ SdTextConditioner::SdTextConditioner(ClipTokenizer tokenizer, std::shared_ptr<co
     : m_tokenizer(std::move(tokenizer)), m_model(std::move(model)), m_pad(pad), m_contextLength(contextLength) {}
 
 ClipTokens SdTextConditioner::tokenize(const std::string& prompt) const {
-  // ClipTokenizer pads with <|endoftext|> when given a negative id.
-  return m_tokenizer.encode(prompt, m_contextLength, m_pad == PadPolicy::Zero ? 0 : -1);
+  // CLIP's basic_clean unescapes HTML twice ("&amp;amp;" -> "&"); ClipTokenizer pads with
+  // <|endoftext|> when given a negative id.
+  return m_tokenizer.encode(unescapeHtml(unescapeHtml(prompt)), m_contextLength, m_pad == PadPolicy::Zero ? 0 : -1);
 }
 
 Result<EncodedPrompt> SdTextConditioner::encode(const std::string& prompt) {

@@ -3,6 +3,8 @@
 // encode(prompt): ids [1,77] -> ClipTextModel::forward -> Conditioning{context [1,77,D] float32, CPU}.
 //   - Padding after <|endoftext|> follows the family: SD 1.x (transformers' CLIPTokenizer) repeats the
 //     end token (49407 in the real vocabulary); SD 2.x (open_clip.tokenize) pads with id 0.
+//   - HTML references are unescaped twice first, as CLIP's basic_clean does ("&amp;" -> "&";
+//     see html_unescape.h).
 //   - BPE tokens missing from the vocabulary are returned in unknownWords; a prompt cut at the
 //     context length is logged as a warning.
 //   - The empty prompt's embedding (the unconditional, asked for at every generation) is computed

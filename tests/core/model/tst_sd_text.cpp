@@ -4,11 +4,15 @@
 // OpenCLIP outputs for SD 1.x and SD 2.x towers).
 #include "tests/support/ns_test.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
+#include <fstream>
 #include <iterator>
 #include <set>
 
 #include "core/model/clip_tokenizer.h"
+#include "core/model/safetensors.h"
 #include "core/model/sd/clip_text_config.h"
 #include "core/model/sd/clip_text_model.h"
 #include "core/model/sd/open_clip_names.h"
@@ -32,6 +36,23 @@ ClipTextConfig tinyConfig(const WeightMap& w, int64_t heads, Act act, int skip) 
   return c.value();
 }
 
+std::string sdData(const std::string& name) { return nstest::dataDir() + "/sd/" + name; }
+
+// Tensors of `file` whose names start with `prefix`, prefix removed (what the SD loader hands the
+// text tower).
+WeightMap stripped(const ns::SafetensorsFile& file, const std::string& prefix) {
+  WeightMap w;
+  for (const auto& [name, t] : file.tensors)
+    if (name.compare(0, prefix.size(), prefix) == 0) w[name.substr(prefix.size())] = t;
+  return w;
+}
+
+// The tiny fixture's text configuration (heads and activation are not in the weights).
+nlohmann::json fixtureTextConfig(const std::string& family) {
+  std::ifstream in(sdData("sd_tiny_configs.json"));
+  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false)[family]["text"];
+}
+
 at::Tensor randomIds(int64_t b, int64_t len, int64_t vocab, uint64_t seed) {
   at::manual_seed(seed);
   return at::randint(0, vocab, {b, len}, at::kLong);
@@ -53,6 +74,10 @@ class TstSdText : public QObject {
   void loadErrorsNameTheTensor();
   void badIdsThrowNamingTheSource();
   void conditionerPadsAndCaches();
+  void sd1MatchesOpenaiClip();
+  void sd2MatchesOpenClipPenultimate();
+  void tokenizerMatchesClip();
+  void conditionerEndToEnd();
 };
 
 void TstSdText::configFromShapes() {
@@ -390,10 +415,135 @@ void TstSdText::conditionerPadsAndCaches() {
   QVERIFY(sd1.encode(longPrompt).ok());
 }
 
+// SD 1.x single file: openai CLIP's text tower (quick_gelu, last layer + final LayerNorm), stored
+// under cond_stage_model.transformer. in HF names with an int64 position_ids; the diffusers
+// text_encoder of the same weights gives the same output.
+void TstSdText::sd1MatchesOpenaiClip() {
+  auto file = ns::readSafetensors(sdData("sd1_tiny.safetensors"));
+  if (!file.ok()) QSKIP("tests/data/sd fixtures missing (tools/sd_fixtures/make_sd_fixtures.py)");
+  auto in = ns::readSafetensors(sdData("sd1_inputs.safetensors"));
+  auto ref = ns::readSafetensors(sdData("sd1_reference.safetensors"));
+  QVERIFY(in.ok() && ref.ok());
+  const nlohmann::json tc = fixtureTextConfig("sd1");
+  const WeightMap w = stripped(*file, "cond_stage_model.transformer.");
+  QVERIFY(w.count("text_model.embeddings.position_ids"));
+  QVERIFY(w.at("text_model.final_layer_norm.weight").scalar_type() == at::kHalf);
+  auto cfg = ns::sd::inferClipTextConfig(w, "sd1_tiny.safetensors", tc["heads"].get<int64_t>());
+  QVERIFY2(cfg.ok(), cfg.ok() ? "" : cfg.error().message);
+  QCOMPARE(cfg->layers, tc["layers"].get<int64_t>());
+  QCOMPARE(cfg->vocabSize, int64_t(602));
+  QCOMPARE(cfg->maxPositions, int64_t(77));
+  cfg->activation = ns::sd::activationFromName(tc["activation"].get<std::string>());
+  QVERIFY(cfg->activation == Act::QuickGelu);
+  auto m = ClipTextModel::fromWeights(w, *cfg, "sd1_tiny.safetensors");
+  QVERIFY2(m.ok(), m.ok() ? "" : m.error().message);
+  const at::Tensor out = (*m)->forward(in->tensors.at("text.ids"));
+  const at::Tensor want = ref->tensors.at("text.hidden");
+  QVERIFY(out.sizes() == want.sizes());
+  const double rel = sdtext::relDiff(out, want);
+  qInfo("SD1 text tower vs openai CLIP: max|diff|/max|ref| = %.3g", rel);
+  QVERIFY2(rel < 1e-4, "rel diff " + std::to_string(rel));
+
+  auto diff = ns::readSafetensors(sdData("sd1_tiny_diffusers/text_encoder/model.safetensors"));
+  QVERIFY(diff.ok());
+  auto dcfg = ns::sd::inferClipTextConfig(diff->tensors, "text_encoder", tc["heads"].get<int64_t>());
+  QVERIFY(dcfg.ok());
+  dcfg->activation = Act::QuickGelu;
+  auto dm = ClipTextModel::fromWeights(diff->tensors, *dcfg, "text_encoder/model.safetensors");
+  QVERIFY2(dm.ok(), dm.ok() ? "" : dm.error().message);
+  QVERIFY(at::equal((*dm)->forward(in->tensors.at("text.ids")), out));
+}
+
+// SD 2.x single file: the OpenCLIP tower (gelu) under cond_stage_model.model., renamed by
+// openClipToHf, run to the penultimate block, then ln_final.
+void TstSdText::sd2MatchesOpenClipPenultimate() {
+  auto file = ns::readSafetensors(sdData("sd2_tiny_v.safetensors"));
+  if (!file.ok()) QSKIP("tests/data/sd fixtures missing (tools/sd_fixtures/make_sd_fixtures.py)");
+  auto in = ns::readSafetensors(sdData("sd2_inputs.safetensors"));
+  auto ref = ns::readSafetensors(sdData("sd2_reference.safetensors"));
+  QVERIFY(in.ok() && ref.ok());
+  const nlohmann::json tc = fixtureTextConfig("sd2");
+  auto w = ns::sd::openClipToHf(stripped(*file, "cond_stage_model.model."), "sd2_tiny_v.safetensors");
+  QVERIFY2(w.ok(), w.ok() ? "" : w.error().message);
+  auto cfg = ns::sd::inferClipTextConfig(*w, "sd2_tiny_v.safetensors", tc["heads"].get<int64_t>());
+  QVERIFY2(cfg.ok(), cfg.ok() ? "" : cfg.error().message);
+  QCOMPARE(cfg->layers, int64_t(3));
+  cfg->activation = ns::sd::activationFromName(tc["activation"].get<std::string>());
+  QVERIFY(cfg->activation == Act::Gelu);
+  cfg->skipLastLayers = 1;
+  auto m = ClipTextModel::fromWeights(*w, *cfg, "sd2_tiny_v.safetensors");
+  QVERIFY2(m.ok(), m.ok() ? "" : m.error().message);
+  const at::Tensor ids = in->tensors.at("text.ids");
+  QCOMPARE(ids[0][76].item<int64_t>(), int64_t(0));  // OpenCLIP pads with 0
+  const at::Tensor out = (*m)->forward(ids);
+  const double rel = sdtext::relDiff(out, ref->tensors.at("text.hidden"));
+  qInfo("SD2 text tower vs OpenCLIP (penultimate): max|diff|/max|ref| = %.3g", rel);
+  QVERIFY2(rel < 1e-4, "rel diff " + std::to_string(rel));
+  // Running all three blocks is a different (wrong for SD 2.x) output.
+  cfg->skipLastLayers = 0;
+  auto all = ClipTextModel::fromWeights(*w, *cfg, "sd2_tiny_v.safetensors");
+  QVERIFY(all.ok());
+  QVERIFY(sdtext::relDiff((*all)->forward(ids), ref->tensors.at("text.hidden")) > 1e-2);
+}
+
+// CLIP's SimpleTokenizer ids for the fixture prompts, through the conditioner's pad policies.
+void TstSdText::tokenizerMatchesClip() {
+  std::ifstream in(sdData("tokenizer_tiny_ids.json"));
+  if (!in) QSKIP("tests/data/sd fixtures missing (tools/sd_fixtures/make_sd_fixtures.py)");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  auto tok = ns::ClipTokenizer::fromFiles(sdData("tokenizer_tiny/vocab.json"), sdData("tokenizer_tiny/merges.txt"));
+  QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().message);
+  QCOMPARE(tok->startId(), j["start"].get<int64_t>());
+  QCOMPARE(tok->endId(), j["end"].get<int64_t>());
+  const WeightMap w = sdtext::randomTower({602, 32, 1, 77, 128}, 17);
+  auto m = ClipTextModel::fromWeights(w, tinyConfig(w, 2, Act::QuickGelu, 0), "t");
+  QVERIFY(m.ok());
+  const ns::sd::SdTextConditioner sd1(*tok, *m, ns::sd::PadPolicy::EndToken), sd2(*tok, *m, ns::sd::PadPolicy::Zero);
+  QVERIFY(j["cases"].size() >= 5);
+  for (const auto& c : j["cases"]) {
+    const std::string text = c["text"].get<std::string>();
+    const auto want1 = c["sd1_ids77"].get<std::vector<int64_t>>(), want2 = c["sd2_ids77"].get<std::vector<int64_t>>();
+    const ns::ClipTokens t1 = sd1.tokenize(text), t2 = sd2.tokenize(text);
+    QVERIFY2(t1.ids == want1, "SD1 ids differ for \"" + text + "\"");
+    QVERIFY2(t2.ids == want2, "SD2 ids differ for \"" + text + "\"");
+    QVERIFY2(t1.unknownPieces.empty(), "unknown pieces for \"" + text + "\"");
+    QCOMPARE(t1.truncated, c["ids"].size() > 75);
+  }
+}
+
+// Prompt -> [1,77,32] through the fixture tokenizer and the SD 1.x tower: the two prompts of
+// sd1_inputs give its text.ids rows and the reference hidden states.
+void TstSdText::conditionerEndToEnd() {
+  auto file = ns::readSafetensors(sdData("sd1_tiny.safetensors"));
+  if (!file.ok()) QSKIP("tests/data/sd fixtures missing (tools/sd_fixtures/make_sd_fixtures.py)");
+  auto in = ns::readSafetensors(sdData("sd1_inputs.safetensors"));
+  auto ref = ns::readSafetensors(sdData("sd1_reference.safetensors"));
+  auto tok = ns::ClipTokenizer::fromFiles(sdData("tokenizer_tiny/vocab.json"), sdData("tokenizer_tiny/merges.txt"));
+  QVERIFY(in.ok() && ref.ok() && tok.ok());
+  const WeightMap w = stripped(*file, "cond_stage_model.transformer.");
+  auto cfg = ns::sd::inferClipTextConfig(w, "sd1_tiny.safetensors", 2);
+  QVERIFY(cfg.ok());
+  cfg->activation = Act::QuickGelu;
+  auto m = ClipTextModel::fromWeights(w, *cfg, "sd1_tiny.safetensors");
+  QVERIFY(m.ok());
+  ns::sd::SdTextConditioner cond(*tok, *m, ns::sd::PadPolicy::EndToken);
+  const char* prompts[2] = {"a red ball on a blue table, 4k photo", "it's a dog's life, isn't it?"};
+  for (int64_t r = 0; r < 2; ++r) {
+    auto e = cond.encode(prompts[r]);
+    QVERIFY2(e.ok(), e.ok() ? "" : e.error().message);
+    QVERIFY(e->unknownWords.empty());
+    const at::Tensor wantIds = in->tensors.at("text.ids")[r];
+    QVERIFY2(at::equal(at::tensor(cond.tokenize(prompts[r]).ids, at::kLong), wantIds), prompts[r]);
+    const double rel = sdtext::relDiff(e->cond.context[0], ref->tensors.at("text.hidden")[r]);
+    QVERIFY2(rel < 1e-4, std::string(prompts[r]) + ": rel diff " + std::to_string(rel));
+  }
+}
+
 NS_REGISTER_TEST(TstSdText, configFromShapes, configErrorsNameTheTensor, openClipSplitsInProjExactly,
                  openClipRefusesUnknownNames, forwardMatchesFp64Reference, attentionIsCausal,
                  penultimateSkipsTheLastBlock, halfWeightsConvertOnceKeepingSubnormals, loadErrorsNameTheTensor,
-                 badIdsThrowNamingTheSource, conditionerPadsAndCaches)
+                 badIdsThrowNamingTheSource, conditionerPadsAndCaches, sd1MatchesOpenaiClip,
+                 sd2MatchesOpenClipPenultimate, tokenizerMatchesClip, conditionerEndToEnd)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_sd_text.moc"
 #endif
