@@ -53,6 +53,27 @@ nlohmann::json fixtureTextConfig(const std::string& family) {
   return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false)[family]["text"];
 }
 
+// The text-tower tensors of a real checkpoint's key list (name<TAB>comma-separated shape) as
+// shape-only meta tensors, prefix removed: no weights needed.
+WeightMap keyListTower(const std::string& file, const std::string& prefix) {
+  WeightMap w;
+  std::ifstream in(sdData(file));
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos || line.compare(0, prefix.size(), prefix) != 0) continue;
+    std::vector<int64_t> shape;
+    for (size_t p = tab + 1; p < line.size();) {
+      size_t e = line.find(',', p);
+      if (e == std::string::npos) e = line.size();
+      shape.push_back(std::stoll(line.substr(p, e - p)));
+      p = e + 1;
+    }
+    w[line.substr(prefix.size(), tab - prefix.size())] = at::empty(shape, at::TensorOptions().device(at::kMeta));
+  }
+  return w;
+}
+
 at::Tensor randomIds(int64_t b, int64_t len, int64_t vocab, uint64_t seed) {
   at::manual_seed(seed);
   return at::randint(0, vocab, {b, len}, at::kLong);
@@ -78,6 +99,7 @@ class TstSdText : public QObject {
   void sd2MatchesOpenClipPenultimate();
   void tokenizerMatchesClip();
   void conditionerEndToEnd();
+  void realKeyListsGiveTheRealTowers();
 };
 
 void TstSdText::configFromShapes() {
@@ -539,11 +561,49 @@ void TstSdText::conditionerEndToEnd() {
   }
 }
 
+// SD 1.5's and SD 2.1's real text-tower names and shapes (tests/data/sd/keys_sd*.txt) read as the
+// real towers: ViT-L (12 × 768, 12 heads, 123,060,480 parameters) and ViT-H (24 × 1024, 16 heads;
+// the 23 blocks SD 2.x runs plus embeddings and final LayerNorm: 340,387,840 parameters, diffusers'
+// SD 2 text_encoder).
+void TstSdText::realKeyListsGiveTheRealTowers() {
+  const WeightMap sd15 = keyListTower("keys_sd15.txt", "cond_stage_model.transformer.");
+  if (sd15.empty()) QSKIP("tests/data/sd/keys_sd15.txt missing");
+  auto c1 = ns::sd::inferClipTextConfig(sd15, "keys_sd15.txt");
+  QVERIFY2(c1.ok(), c1.ok() ? "" : c1.error().message);
+  QCOMPARE(c1->vocabSize, int64_t(49408));
+  QCOMPARE(c1->width, int64_t(768));
+  QCOMPARE(c1->layers, int64_t(12));
+  QCOMPARE(c1->heads, int64_t(12));
+  QCOMPARE(c1->maxPositions, int64_t(77));
+  QCOMPARE(c1->mlpWidth, int64_t(3072));
+  int64_t n1 = 0;
+  for (const auto& [k, t] : sd15)
+    if (k != "text_model.embeddings.position_ids") n1 += t.numel();
+  QCOMPARE(n1, int64_t(123060480));
+
+  auto sd21 = ns::sd::openClipToHf(keyListTower("keys_sd21.txt", "cond_stage_model.model."), "keys_sd21.txt");
+  QVERIFY2(sd21.ok(), sd21.ok() ? "" : sd21.error().message);
+  auto c2 = ns::sd::inferClipTextConfig(*sd21, "keys_sd21.txt");
+  QVERIFY2(c2.ok(), c2.ok() ? "" : c2.error().message);
+  QCOMPARE(c2->width, int64_t(1024));
+  QCOMPARE(c2->layers, int64_t(24));
+  QCOMPARE(c2->heads, int64_t(16));
+  QCOMPARE(c2->mlpWidth, int64_t(4096));
+  QCOMPARE(c2->vocabSize, int64_t(49408));
+  QVERIFY(!sd21->count("text_projection") && !sd21->count("logit_scale"));
+  QVERIFY((sd21->at(sdtext::block(23) + "self_attn.v_proj.weight").sizes() == at::IntArrayRef{1024, 1024}));
+  int64_t n2 = 0;
+  for (const auto& [k, t] : *sd21)
+    if (!contains(k, "layers.23.")) n2 += t.numel();
+  QCOMPARE(n2, int64_t(340387840));
+}
+
 NS_REGISTER_TEST(TstSdText, configFromShapes, configErrorsNameTheTensor, openClipSplitsInProjExactly,
                  openClipRefusesUnknownNames, forwardMatchesFp64Reference, attentionIsCausal,
                  penultimateSkipsTheLastBlock, halfWeightsConvertOnceKeepingSubnormals, loadErrorsNameTheTensor,
                  badIdsThrowNamingTheSource, conditionerPadsAndCaches, sd1MatchesOpenaiClip,
-                 sd2MatchesOpenClipPenultimate, tokenizerMatchesClip, conditionerEndToEnd)
+                 sd2MatchesOpenClipPenultimate, tokenizerMatchesClip, conditionerEndToEnd,
+                 realKeyListsGiveTheRealTowers)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_sd_text.moc"
 #endif
