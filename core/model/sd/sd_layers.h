@@ -7,7 +7,10 @@
 // benchmarks. Parameter names match torch::nn's ("weight", "bias"), so LDM names still apply.
 // Internal to core/model/sd (includes torch/torch.h): only sd_unet.cpp and sd_vae.cpp include it.
 
+#include <sys/mman.h>
 #include <torch/torch.h>
+
+#include <memory>
 
 namespace ns::sd::layers {
 
@@ -87,6 +90,40 @@ inline void initLikeTorch(torch::nn::Module& m) {
       ln->weight.fill_(1);
       ln->bias.zero_();
     }
+  }
+}
+
+// Puts every parameter of `m` (still uninitialised) into one anonymous mapping advised for
+// transparent huge pages. Why: on the VMs measured here first-touching fresh 4 KiB pages costs
+// about 5 ns a byte — 20 s of page faults for SD 1.5's 4.3 GB of fp32 weights, 50x the time to read
+// the file — and 2 MiB pages cut that about 3x. Falls back to the parameters as they are if the
+// mapping fails. The mapping lives as long as any parameter views it.
+inline void adoptHugePageArena(torch::nn::Module& m) {
+  constexpr size_t kHuge = size_t(2) << 20, kAlign = 64;
+  std::vector<torch::Tensor> params = m.parameters(/*recurse=*/true);
+  size_t total = 0;
+  for (const auto& p : params) total += (p.nbytes() + kAlign - 1) / kAlign * kAlign;
+  if (total < kHuge) return;
+  struct Arena {
+    void* base = MAP_FAILED;
+    size_t size = 0;
+    ~Arena() {
+      if (base != MAP_FAILED) ::munmap(base, size);
+    }
+  };
+  auto arena = std::make_shared<Arena>();
+  arena->size = total + kHuge;
+  arena->base = ::mmap(nullptr, arena->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (arena->base == MAP_FAILED) return;
+  char* p = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(arena->base) + kHuge - 1) & ~(kHuge - 1));
+#ifdef MADV_HUGEPAGE
+  ::madvise(p, total, MADV_HUGEPAGE);
+#endif
+  torch::NoGradGuard noGrad;
+  for (auto& param : params) {
+    torch::Tensor view = torch::from_blob(p, param.sizes(), [arena](void*) {}, param.options());
+    param.set_data(view);
+    p += (param.nbytes() + kAlign - 1) / kAlign * kAlign;
   }
 }
 

@@ -43,24 +43,21 @@ std::string gib(uint64_t bytes) {
   return buf;
 }
 
-// Once a part's weights are copied into its network, the file pages behind them are not needed:
-// ask the kernel to reclaim them (MADV_PAGEOUT drops clean file-backed pages; it never changes
-// memory contents, so it is harmless on tensors that own their memory). Keeps the load's peak at
-// about the fp32 weights plus the largest part's file pages instead of the whole file on top.
-void releaseFilePages(const WeightMap& w, const std::string& prefix) {
-#ifdef MADV_PAGEOUT
+// Once a part's weights are copied into its network, the stored tensors are never read again:
+// drop their pages from this process (MADV_DONTNEED on whole pages inside each tensor's data). For
+// the mapped file this unmaps the pages but leaves them in the page cache, so loading the same
+// model again reads no disk; for tensors that own their memory it frees the pages. Keeps the load's
+// peak at about the fp32 weights plus the largest part's file pages instead of the whole file on
+// top. Only for tensors no one else views: the caller clears the map right after.
+void releaseStoredPages(const WeightMap& w, const std::string& prefix) {
   const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
   for (auto it = w.lower_bound(prefix); it != w.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
     const at::Tensor& t = it->second;
     if (!t.defined() || !t.device().is_cpu() || t.nbytes() < page) continue;
     const uintptr_t begin = (uintptr_t(t.data_ptr()) + page - 1) & ~(page - 1);
     const uintptr_t end = (uintptr_t(t.data_ptr()) + t.nbytes()) & ~(page - 1);
-    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_PAGEOUT);
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
   }
-#else
-  (void)w;
-  (void)prefix;
-#endif
 }
 
 uint64_t floatValues(const WeightMap& w) {
@@ -131,7 +128,11 @@ Error badFile(Error e) {
 
 Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  auto step = [&o](const char* part, int done) {
+  auto last = t0;
+  auto step = [&o, &last](const char* part, int done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (done > 0) spdlog::info("loading: part {} of 5 done after {:.2f} s", done, std::chrono::duration<double>(now - last).count());
+    last = now;
     if (o.progress) o.progress(part, done, 5);
   };
   step("reading", 0);
@@ -172,11 +173,11 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   step("unet", 1);
   auto unet = SdUnet::create(*unetCfg, c.weights, kUnetPrefix, path);
   if (!unet.ok()) return badFile(unet.error());
-  releaseFilePages(c.weights, kUnetPrefix);
+  releaseStoredPages(c.weights, kUnetPrefix);
   step("vae", 2);
   auto vae = SdVae::create(*vaeCfg, c.weights, kVaePrefix, path);
   if (!vae.ok()) return badFile(vae.error());
-  releaseFilePages(c.weights, kVaePrefix);
+  releaseStoredPages(c.weights, kVaePrefix);
   step("text", 3);
   auto text = ClipTextModel::fromWeights(c.text, *textCfg, path);
   if (!text.ok()) return badFile(text.error());

@@ -275,6 +275,7 @@ Result<std::shared_ptr<SdUnet>> SdUnet::create(const UnetConfig& config, const W
   auto impl = std::make_unique<Impl>();
   try {
     impl->net = UnetNet(config);
+    layers::adoptHugePageArena(*impl->net);
   } catch (const std::exception& e) {
     return makeError(ErrorKind::Model, source + ": cannot build the UNet: " + e.what());
   }
@@ -288,6 +289,7 @@ std::shared_ptr<SdUnet> SdUnet::createRandom(const UnetConfig& config, uint64_t 
   torch::manual_seed(seed);
   auto impl = std::make_unique<Impl>();
   impl->net = UnetNet(config);
+  layers::adoptHugePageArena(*impl->net);
   layers::initLikeTorch(*impl->net);
   impl->net->eval();
   return std::shared_ptr<SdUnet>(new SdUnet(std::move(impl)));

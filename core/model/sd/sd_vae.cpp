@@ -186,6 +186,7 @@ Result<std::shared_ptr<SdVae>> SdVae::create(const VaeConfig& config, const Weig
   auto impl = std::make_unique<Impl>();
   try {
     impl->net = Autoencoder(config);
+    layers::adoptHugePageArena(*impl->net);
   } catch (const std::exception& e) {
     return makeError(ErrorKind::Model, source + ": cannot build the VAE: " + e.what());
   }
@@ -212,6 +213,7 @@ std::shared_ptr<SdVae> SdVae::createRandom(const VaeConfig& config, uint64_t see
   torch::manual_seed(seed);
   auto impl = std::make_unique<Impl>();
   impl->net = Autoencoder(config);
+  layers::adoptHugePageArena(*impl->net);
   layers::initLikeTorch(*impl->net);
   impl->net->eval();
   return std::shared_ptr<SdVae>(new SdVae(std::move(impl)));
