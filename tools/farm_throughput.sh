@@ -23,7 +23,9 @@ run() {
   t0=$(date +%s.%N)
   j=$("$CLI" --json farm submit "$PROJECT" --engine slurm --chunk "$CHUNK" -o "$out" "$@") || { echo "$j"; return 1; }
   a=$(echo "$j" | sed -n 's/.*"array_job": "\([0-9]*\)".*/\1/p'); m=$(echo "$j" | sed -n 's/.*"merge_job": "\([0-9]*\)".*/\1/p')
-  while [ -n "$(squeue -h -j "$a,$m" -o %i)" ]; do sleep 0.2; done
+  # (a squeue that fails, e.g. slurmctld busy, prints nothing: that is not "all done")
+  local q
+  while ! q=$(squeue -h -j "$a,$m" -o %i 2>/dev/null) || [ -n "$q" ]; do sleep 0.2; done
   t1=$(date +%s.%N)
   [ -s "$out"/*.mp4 ] || { echo "$name: no video; merge log:"; cat "$out/farm/logs/merge.log"; return 1; }
   # Per chunk log: start stamp, first and last progress stamps.

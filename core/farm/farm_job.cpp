@@ -198,6 +198,9 @@ std::string FarmJob::chunkScript() const {
   // the first progress line.
   // LibTorch would start a thread per core of the node; a task uses the CPUs it was given.
   s += "export NS_THREADS=${SLURM_CPUS_PER_TASK:-1}\n";
+  // Spinning OpenMP threads on a node that other tasks share made a 2-thread chunk 5x slower than
+  // a 1-thread one here (docs/farm.md); passive waiting costs nothing when the node is idle.
+  s += "export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}\n";
   s += "echo \"farm: chunk $i frames $a:$b job ${SLURM_JOB_ID:-?} on $(hostname) start $(date +%s.%N)\"\n";
   s += "exec " + shellQuote(cli);
   if (!model.empty()) s += " --model " + shellQuote(model);

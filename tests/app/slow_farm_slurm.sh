@@ -49,7 +49,9 @@ json_field() { sed -n "s/^ *\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p"
 # Waits until Slurm runs nothing of these jobs any more (at most $2 s).
 wait_jobs() {
   local ids=$1 limit=${2:-300} start=$SECONDS
-  while [ -n "$(squeue -h -j "$ids" -o %i 2>/dev/null)" ]; do
+  local q
+  # A failing squeue (slurmctld busy) prints nothing: only an empty answer of a working squeue counts.
+  while ! q=$(squeue -h -j "$ids" -o %i 2>/dev/null) || [ -n "$q" ]; do
     [ $((SECONDS - start)) -ge "$limit" ] && { echo "jobs $ids still queued after $limit s"; squeue -j "$ids"; return 1; }
     sleep 0.5
   done
