@@ -18,7 +18,7 @@ def load(folder, name):
         if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
             continue
         # "BM_X/256/real_time" -> "BM_X/256": the suffixes are measurement options, not arguments.
-        key = "/".join(p for p in b["name"].split("/") if p not in ("real_time", "process_time")
+        key = "/".join(p for p in b["name"].split("/") if p not in ("real_time", "process_time", "manual_time")
                        and not p.startswith("min_time") and not p.startswith("iterations") and not p.startswith("threads"))
         if "/threads:" in b["name"]:
             key += "/threads:" + b["name"].split("/threads:")[1].split("/")[0]
