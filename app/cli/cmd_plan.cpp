@@ -156,6 +156,14 @@ at::Tensor contactSheet(const std::vector<at::Tensor>& clips, int cols) {
   return sheet;
 }
 
+// NS_THREADS=N: LibTorch threads for render (a farm task's CPUs: the chunk script sets it from
+// SLURM_CPUS_PER_TASK; LibTorch would otherwise start one thread per core of the whole node). The
+// thread count is part of what makes pixels reproducible: CPU kernels split their sums by thread,
+// so 1 and 2 threads differ in the last bits (docs/farm.md). Same count, same pixels.
+void applyThreadsFromEnv() {
+  if (const char* t = std::getenv("NS_THREADS"); t && std::atoi(t) > 0) at::set_num_threads(std::atoi(t));
+}
+
 // `render P --frames A:B -o dir/frame.png`: one farm chunk. Frames already complete are skipped
 // (a requeued task redoes only what is missing); the rest are rendered as one range and each is
 // written (atomically) the moment it is done.
@@ -179,9 +187,7 @@ int renderFrameRange(const GlobalOptions& g, const Project& p, const std::string
     }
     auto model = loadModelFor(g);
     if (!model.ok()) return reportError(g, model.error());
-    // A farm task's CPUs (the chunk script sets NS_THREADS from SLURM_CPUS_PER_TASK): LibTorch
-    // would otherwise start one thread per core of the whole node, beside other tasks.
-    if (const char* t = std::getenv("NS_THREADS"); t && std::atoi(t) > 0) at::set_num_threads(std::atoi(t));
+    applyThreadsFromEnv();
     auto inputs = media::loadProjectInputs(p);
     if (!inputs.ok()) return reportError(g, inputs.error());
     currentJob().setProgressCallback(isatty(STDERR_FILENO) ? stderrProgress(g) : lineProgress());
@@ -262,6 +268,7 @@ void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     if (!rdFrames->empty()) return renderFrameRange(g, *p, *rdFrames, *rdOut, *rdRatio, *rdSteps);
     auto model = loadModelFor(g);
     if (!model.ok()) return reportError(g, model.error());
+    applyThreadsFromEnv();
     currentJob().setProgressCallback(stderrProgress(g));
     auto r = renderOne(*model, *p, *rdRatio, *rdSteps);
     if (!r.ok()) return reportError(g, r.error());

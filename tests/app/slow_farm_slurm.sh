@@ -69,7 +69,9 @@ same_frames() {  # same_frames DIR_A DIR_B: every frame file identical
 
 # ---- the local reference ----
 t=$SECONDS
-"$CLI" render "$P" --steps "$STEPS" -o "$W/local/frame.png" >/dev/null || { echo "FAIL: local render"; exit 1; }
+# One thread, as the farm's tasks use by default (--cpus-per-task unset -> NS_THREADS=1): the thread
+# count changes the last bits of CPU kernels, so "same pixels" means "same thread count".
+NS_THREADS=1 OMP_WAIT_POLICY=PASSIVE "$CLI" render "$P" --steps "$STEPS" -o "$W/local/frame.png" >/dev/null || { echo "FAIL: local render"; exit 1; }
 echo "local render: $((SECONDS - t)) s"
 
 # ---- 1. a 4-chunk farm render equals the local one ----

@@ -118,8 +118,11 @@ void TstMemoryBudget::generateRefusesBeforeTheFirstStep() {
   QVERIFY2(contains(refused.error().message, "100 MB is available"), refused.error().message);
   QCOMPARE(reports, 0);  // not a single step ran
 
+  // renderProject denoises image models one frame per call, so what must not fit is one frame:
+  // 2 x 1 x 3 x 512 x 512 x 4 x 48 = 302 MB.
   ns::RenderProjectRequest render;
-  render.project.frames = 64;
+  render.project.frames = 4;
+  render.project.width = render.project.height = 512;
   render.stepsOverride = 1;
   auto refusedRender = ns::renderProject(*model, render, ctx);
   QVERIFY(!refusedRender.ok());
