@@ -309,7 +309,7 @@ void TstSdWindow::loadStopsBetweenParts() {
   auto m = ns::ui::modelLoader(dock.choice())(ok);
   QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
   QVERIFY(m->valid());
-  QCOMPARE(all, (QStringList{"load reading", "load unet", "load vae", "load text", "load tokenizer"}));
+  QCOMPARE(all, (QStringList{"load reading", "load unet", "load vae", "load text", "load tokenizer", "load done"}));
 }
 
 void TstSdWindow::listingOfManyCheckpointsIsQuick() {
