@@ -203,7 +203,10 @@ void TstJobFaults::oversizedRenderRefusedBeforeStart() {
 
   ns::Project project;
   project.prompt = "a blue box";
-  project.frames = 64;  // 2 x 64 x 3 x 64 x 64 x 4 x 48 bytes = 302 MB
+  // renderProject denoises image models one frame per call (so a frame's pixels do not depend on
+  // the batch), so what must not fit is one frame: 2 x 1 x 3 x 512 x 512 x 4 x 48 bytes = 302 MB.
+  project.frames = 4;
+  project.width = project.height = 512;
   ns::setAvailableMemoryOverride(200'000'000);
   QSignalSpy failed(&jc, &JobController::failed);
   QSignalSpy progress(&jc, &JobController::progressChanged);
@@ -213,8 +216,9 @@ void TstJobFaults::oversizedRenderRefusedBeforeStart() {
   const QString message = failed.at(0).at(1).toString();
   QVERIFY2(message.contains("needs about 302 MB") && message.contains("200 MB is available"), qPrintable(message));
   QCOMPARE(progress.count(), 0);  // refused before the first step
-  // Within budget, the same request shape runs.
+  // Within budget (the model's own 64² frames), it runs.
   project.frames = 2;
+  project.width = project.height = 64;
   jc.submit(JobKind::Render, ns::ui::renderJob(project, 2));
   QVERIFY(results.wait(60000));
   QCOMPARE(results.at(0).at(2).value<JobOutput>().frames[0].count, 2);
