@@ -12,6 +12,10 @@ int main(int argc, char** argv) {
   CLI::App app{"NoiseStudio command line: generate, invert, edit, warp and render through diffusion noise"};
   app.set_version_flag("--version", std::string("noisestudio-cli ") + NS_VERSION);
   app.require_subcommand(1);
+  // Global options (--json, --model, --device ...) are accepted after the verb too, as the README's
+  // examples write them: a subcommand passes options it does not know up to the app. Set before
+  // the subcommands are added, which inherit it.
+  app.fallthrough();
   GlobalOptions g;
   app.add_flag("--json", g.json, "Print machine-readable JSON results on stdout");
   app.add_flag("-v,--verbose", g.verbose, "Log details and show progress on stderr");
