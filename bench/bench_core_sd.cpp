@@ -34,16 +34,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ns::sd::UnetConfig sd15Unet() {
-  ns::sd::UnetConfig u;
-  u.modelChannels = 320;
-  u.channelMult = {1, 2, 4, 4};
-  u.numResBlocks = 2;
-  u.attnAtLevel = {true, true, true, false};
-  u.headsAtLevel = {8, 8, 8, 8};
-  u.contextDim = 768;
-  return u;
-}
+ns::sd::UnetConfig sd15Unet() { return ns::sd::sd15UnetConfig(); }
 
 // Multiply-adds ×2 of the SD UNet for one [1,4,h,w] sample with L context tokens (convs, linears,
 // attention matmuls; norms and activations left out), following sd_unet.cpp's structure.
@@ -164,11 +155,7 @@ const std::string& fullSizeFile() {
     std::map<std::string, at::Tensor> file;
     for (auto& [k, t] : ns::sd::SdUnet::createRandom(sd15Unet(), 6)->state("model.diffusion_model."))
       file[k] = t.to(at::kHalf);
-    ns::sd::VaeConfig v;
-    v.ch = 128;
-    v.chMult = {1, 2, 4, 4};
-    v.numResBlocks = 2;
-    for (auto& [k, t] : ns::sd::SdVae::createRandom(v, 7)->state("first_stage_model.")) file[k] = t.to(at::kHalf);
+    for (auto& [k, t] : ns::sd::SdVae::createRandom(ns::sd::sdVaeConfig(), 7)->state("first_stage_model.")) file[k] = t.to(at::kHalf);
     const int64_t d = 768;
     auto add = [&](const std::string& k, std::vector<int64_t> s) { file["cond_stage_model.transformer.text_model." + k] = randn(s, 8).to(at::kHalf); };
     add("embeddings.token_embedding.weight", {49408, d});

@@ -2,8 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
+
+#include "core/util/mapped_file.h"
 
 namespace ns {
 
@@ -178,15 +178,6 @@ Result<Layout> parseLayout(const char* bytes, uint64_t size, const std::string& 
   return out;
 }
 
-// A read-only-to-the-file mapping (MAP_PRIVATE: writes to a tensor stay in this process).
-struct Mapping {
-  void* addr = MAP_FAILED;
-  size_t size = 0;
-  ~Mapping() {
-    if (addr != MAP_FAILED) ::munmap(addr, size);
-  }
-};
-
 }  // namespace
 
 Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::string& file) {
@@ -204,26 +195,15 @@ Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::st
 }
 
 Result<SafetensorsFile> mapSafetensors(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return makeError(ErrorKind::Io, path + ": cannot open file (" + std::strerror(errno) + ")");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return makeError(ErrorKind::Io, path + ": not a regular file");
-  }
-  auto map = std::make_shared<Mapping>();
-  map->size = size_t(st.st_size);
-  if (map->size > 0) map->addr = ::mmap(nullptr, map->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-  const int mapErrno = errno;
-  ::close(fd);
-  if (map->size == 0) return bad(path, "file is 0 bytes, too short for a safetensors header");
-  if (map->addr == MAP_FAILED) return makeError(ErrorKind::Io, path + ": cannot map file (" + std::strerror(mapErrno) + ")");
-  const char* bytes = static_cast<const char*>(map->addr);
-  auto layout = parseLayout(bytes, map->size, path);
+  auto file = MappedFile::open(path);
+  if (!file.ok()) return file.error();
+  std::shared_ptr<MappedFile> map = std::move(*file);
+  if (map->size() == 0) return bad(path, "file is 0 bytes, too short for a safetensors header");
+  auto layout = parseLayout(map->data(), map->size(), path);
   if (!layout.ok()) return layout.error();
   SafetensorsFile out;
   out.metadata = std::move(layout->metadata);
-  char* data = static_cast<char*>(map->addr) + layout->dataStart;
+  char* data = map->data() + layout->dataStart;
   for (const auto& e : layout->entries) {
     char* p = data + e.begin;
     at::Tensor t;

@@ -45,6 +45,7 @@
 #include "core/model/safetensors.h"
 #include "core/model/sd/sd_unet.h"
 #include "core/model/sd/sd_vae.h"
+#include "tests/support/sd_tiny_weights.h"
 #include "tests/ui/ui_test_util.h"
 #include "ui/commands/edit_project_command.h"
 #include "ui/docks/model_dock.h"
@@ -60,53 +61,16 @@ using ns::ui::MainWindow;
 
 namespace {
 
-// Random HF-named CLIP text weights (vocabulary v, width d, `layers` blocks) under the SD 1.x
-// single-file prefix.
-void addTinyText(std::map<std::string, at::Tensor>& w, int64_t v, int64_t d, int layers) {
-  auto r = [](std::vector<int64_t> s, double std = 0.2) { return at::randn(s) * std; };
-  const std::string t = "cond_stage_model.transformer.text_model.";
-  w[t + "embeddings.token_embedding.weight"] = r({v, d});
-  w[t + "embeddings.position_embedding.weight"] = r({77, d});
-  w[t + "embeddings.position_ids"] = at::arange(77, at::kLong).unsqueeze(0);
-  for (int l = 0; l < layers; ++l) {
-    const std::string p = t + "encoder.layers." + std::to_string(l) + ".";
-    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
-      w[p + "self_attn." + proj + ".weight"] = r({d, d});
-      w[p + "self_attn." + proj + ".bias"] = r({d});
-    }
-    for (const char* ln : {"layer_norm1", "layer_norm2"}) {
-      w[p + ln + ".weight"] = 1 + r({d}, 0.1);
-      w[p + ln + ".bias"] = r({d}, 0.1);
-    }
-    w[p + "mlp.fc1.weight"] = r({4 * d, d});
-    w[p + "mlp.fc1.bias"] = r({4 * d});
-    w[p + "mlp.fc2.weight"] = r({d, 4 * d});
-    w[p + "mlp.fc2.bias"] = r({d});
-  }
-  w[t + "final_layer_norm.weight"] = 1 + r({d}, 0.1);
-  w[t + "final_layer_norm.bias"] = r({d}, 0.1);
-}
-
 // A tiny SD 1.x checkpoint in the original layout, stored F16: UNet (32 channels, 2 levels,
 // 2 heads, context 32), VAE (downscale 8), 2-layer text tower 32 wide. Returns its tensor count.
 int writeTinySd1(const std::string& path) {
   at::manual_seed(21);
-  ns::sd::UnetConfig u;
-  u.modelChannels = 32;
-  u.channelMult = {1, 2};
-  u.numResBlocks = 1;
-  u.attnAtLevel = {true, true};
-  u.headsAtLevel = {2, 2};
-  u.contextDim = 32;
-  u.transformerDepth = 1;
-  ns::sd::VaeConfig v;
-  v.ch = 32;
-  v.chMult = {1, 2, 2, 2};
-  v.numResBlocks = 1;
+  const ns::sd::UnetConfig u = sdtest::tinyUnetConfig();
+  const ns::sd::VaeConfig v = sdtest::tinyVaeConfig();
   std::map<std::string, at::Tensor> all;
   for (auto& [k, t] : ns::sd::SdUnet::createRandom(u, 22)->state("model.diffusion_model.")) all[k] = t;
   for (auto& [k, t] : ns::sd::SdVae::createRandom(v, 23)->state("first_stage_model.")) all[k] = t;
-  addTinyText(all, 64, 32, 2);
+  for (auto& [k, t] : sdtest::tinyClipTextWeights(64, 32, 2)) all["cond_stage_model.transformer." + k] = t;
   for (auto& [k, t] : all)
     if (t.is_floating_point()) t = t.to(at::kHalf);
   if (!ns::writeSafetensors(path, all).ok()) return 0;

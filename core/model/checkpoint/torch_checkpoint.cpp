@@ -1,11 +1,7 @@
 #include "core/model/checkpoint/torch_checkpoint.h"
 
 #include <ATen/ATen.h>
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -17,6 +13,7 @@
 
 #include "core/model/checkpoint/pickle_machine.h"
 #include "core/model/checkpoint/zip_archive.h"
+#include "core/util/mapped_file.h"
 
 namespace ns {
 namespace {
@@ -27,14 +24,6 @@ struct Source {
   const uint8_t* data = nullptr;
   size_t size = 0;
   std::shared_ptr<const void> owner;
-};
-
-struct Mapping {
-  void* addr = MAP_FAILED;
-  size_t size = 0;
-  ~Mapping() {
-    if (addr != MAP_FAILED) ::munmap(addr, size);
-  }
 };
 
 // Thrown inside Rebuilder only; decode() turns it into the Result.
@@ -316,22 +305,12 @@ Result<sd::WeightMap> decode(const Source& src, const std::string& file) {
 }  // namespace
 
 Result<sd::WeightMap> readTorchCheckpoint(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return makeError(ErrorKind::Io, path + ": cannot open file (" + std::strerror(errno) + ")");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return makeError(ErrorKind::Io, path + ": not a regular file");
-  }
-  auto map = std::make_shared<Mapping>();
-  map->size = size_t(st.st_size);
-  // MAP_PRIVATE + PROT_WRITE: tensors are writable views, and a write never reaches the file.
-  if (map->size > 0) map->addr = ::mmap(nullptr, map->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-  const int mapErrno = errno;
-  ::close(fd);
-  if (map->size == 0) return bad(path, "file is empty");
-  if (map->addr == MAP_FAILED) return makeError(ErrorKind::Io, path + ": cannot map file (" + std::strerror(mapErrno) + ")");
-  Source src{static_cast<const uint8_t*>(map->addr), map->size, map};
+  // MAP_PRIVATE + PROT_WRITE (MappedFile): tensors are writable views, and a write never reaches the file.
+  auto file = MappedFile::open(path);
+  if (!file.ok()) return file.error();
+  std::shared_ptr<MappedFile> map = std::move(*file);
+  if (map->size() == 0) return bad(path, "file is empty");
+  Source src{reinterpret_cast<const uint8_t*>(map->data()), map->size(), map};
   return decode(src, path);
 }
 

@@ -14,6 +14,17 @@ Error missing(const std::string& src, const std::string& key) {
 
 }  // namespace
 
+UnetConfig sd15UnetConfig() {
+  UnetConfig u;
+  u.modelChannels = 320;
+  u.channelMult = {1, 2, 4, 4};
+  u.numResBlocks = 2;
+  u.attnAtLevel = {true, true, true, false};
+  u.headsAtLevel = {8, 8, 8, 8};
+  u.contextDim = 768;
+  return u;
+}
+
 Result<UnetConfig> inferUnetConfig(const WeightMap& w, const std::string& p, const HeadSplit& hs,
                                    const std::string& src) {
   UnetConfig c;

@@ -37,6 +37,11 @@ struct UnetConfig {
   int levels() const { return int(channelMult.size()); }
 };
 
+// SD 1.5's UNet (v1-inference.yaml): 320 channels × (1,2,4,4), 2 ResBlocks per level, attention at
+// the first three levels, 8 heads, context 768 — 859,520,964 parameters. For random-weight
+// networks of the real size (benchmarks, memory tests).
+UnetConfig sd15UnetConfig();
+
 Result<UnetConfig> inferUnetConfig(const WeightMap& w, const std::string& prefix, const HeadSplit& heads,
                                    const std::string& sourceForErrors);
 

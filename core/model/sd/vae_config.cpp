@@ -4,6 +4,14 @@
 
 namespace ns::sd {
 
+VaeConfig sdVaeConfig() {
+  VaeConfig v;
+  v.ch = 128;
+  v.chMult = {1, 2, 4, 4};
+  v.numResBlocks = 2;
+  return v;
+}
+
 Result<VaeConfig> inferVaeConfig(const WeightMap& w, const std::string& p, const std::string& src) {
   auto need = [&](const std::string& k) -> const at::Tensor* {
     auto it = w.find(p + k);

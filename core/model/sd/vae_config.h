@@ -21,6 +21,9 @@ struct VaeConfig {
   int downscale() const { return 1 << (int(chMult.size()) - 1); }
 };
 
+// The VAE of SD 1.x and 2.x: 128 channels × (1,2,4,4), 2 ResnetBlocks, z 4 — 83,653,863 parameters.
+VaeConfig sdVaeConfig();
+
 Result<VaeConfig> inferVaeConfig(const WeightMap& w, const std::string& prefix, const std::string& sourceForErrors);
 
 }  // namespace ns::sd

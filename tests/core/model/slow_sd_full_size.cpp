@@ -35,19 +35,8 @@ void SlowSdFullSize::sd15ShapedFileLoadsAndRuns() {
   fs::create_directories(dir);
   const std::string path = (dir / "sd15_random.safetensors").string();
   {
-    // SD 1.5's v1-inference.yaml: UNet 320 channels × (1,2,4,4), 2 ResBlocks, attention at the
-    // first three levels, 8 heads, context 768; VAE 128 × (1,2,4,4), 2 ResnetBlocks, z 4.
-    ns::sd::UnetConfig u;
-    u.modelChannels = 320;
-    u.channelMult = {1, 2, 4, 4};
-    u.numResBlocks = 2;
-    u.attnAtLevel = {true, true, true, false};
-    u.headsAtLevel = {8, 8, 8, 8};
-    u.contextDim = 768;
-    ns::sd::VaeConfig v;
-    v.ch = 128;
-    v.chMult = {1, 2, 4, 4};
-    v.numResBlocks = 2;
+    const ns::sd::UnetConfig u = ns::sd::sd15UnetConfig();  // v1-inference.yaml's UNet
+    const ns::sd::VaeConfig v = ns::sd::sdVaeConfig();
     std::map<std::string, at::Tensor> file;
     // The real SD 1.5 file's names and shapes (tests/data/sd/keys_sd15.txt, from the reference code).
     std::map<std::string, std::string> real;

@@ -25,6 +25,7 @@
 #include "core/model/sd/sd_model.h"
 #include "core/model/sd/sd_unet.h"
 #include "core/model/sd/sd_vae.h"
+#include "tests/support/sd_tiny_weights.h"
 
 namespace {
 
@@ -44,53 +45,9 @@ double maxRelDiff(const at::Tensor& a, const at::Tensor& b) {
   return (a - b).abs().max().item<double>() / den;
 }
 
-ns::sd::UnetConfig tinyUnet(bool sd2) {
-  ns::sd::UnetConfig c;
-  c.modelChannels = 32;
-  c.channelMult = {1, 2};
-  c.numResBlocks = 1;
-  c.attnAtLevel = {true, true};
-  c.headsAtLevel = sd2 ? std::vector<int>{2, 4} : std::vector<int>{2, 2};  // SD 2.x: 16-wide heads
-  c.contextDim = 32;
-  c.transformerDepth = 1;
-  c.linearProj = sd2;
-  return c;
-}
-
-ns::sd::VaeConfig tinyVae() {
-  ns::sd::VaeConfig c;
-  c.ch = 32;
-  c.chMult = {1, 2, 2, 2};
-  c.numResBlocks = 1;
-  return c;
-}
-
-// Random HF-named CLIP text weights: vocab V, width D, `layers` blocks.
-WeightMap tinyText(int64_t v, int64_t d, int layers) {
-  WeightMap w;
-  auto r = [](std::vector<int64_t> s, double std = 0.2) { return at::randn(s) * std; };
-  w["text_model.embeddings.token_embedding.weight"] = r({v, d});
-  w["text_model.embeddings.position_embedding.weight"] = r({77, d});
-  w["text_model.embeddings.position_ids"] = at::arange(77, at::kLong).unsqueeze(0);
-  for (int l = 0; l < layers; ++l) {
-    const std::string p = "text_model.encoder.layers." + std::to_string(l) + ".";
-    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
-      w[p + "self_attn." + proj + ".weight"] = r({d, d});
-      w[p + "self_attn." + proj + ".bias"] = r({d});
-    }
-    for (const char* ln : {"layer_norm1", "layer_norm2"}) {
-      w[p + ln + ".weight"] = 1 + r({d}, 0.1);
-      w[p + ln + ".bias"] = r({d}, 0.1);
-    }
-    w[p + "mlp.fc1.weight"] = r({4 * d, d});
-    w[p + "mlp.fc1.bias"] = r({4 * d});
-    w[p + "mlp.fc2.weight"] = r({d, 4 * d});
-    w[p + "mlp.fc2.bias"] = r({d});
-  }
-  w["text_model.final_layer_norm.weight"] = 1 + r({d}, 0.1);
-  w["text_model.final_layer_norm.bias"] = r({d}, 0.1);
-  return w;
-}
+ns::sd::UnetConfig tinyUnet(bool sd2) { return sdtest::tinyUnetConfig(sd2); }
+ns::sd::VaeConfig tinyVae() { return sdtest::tinyVaeConfig(); }
+WeightMap tinyText(int64_t v, int64_t d, int layers) { return sdtest::tinyClipTextWeights(v, d, layers); }
 
 // Non-default values everywhere (norm weights/biases, zero-initialised layers), so a mix-up shows.
 void perturb(WeightMap& w, uint64_t seed) {
