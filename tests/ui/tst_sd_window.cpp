@@ -8,18 +8,6 @@
 // "SDXL", and the current model stays (a second render still runs on it).
 // The tiny networks need 2 attention heads: NS_SD_UNET_HEADS / NS_SD_TEXT_HEADS (model_loader.h).
 
-// ATen first: its headers use identifiers that Qt's keyword macros (signals, slots, emit) redefine.
-#pragma push_macro("slots")
-#pragma push_macro("signals")
-#pragma push_macro("emit")
-#undef slots
-#undef signals
-#undef emit
-#include <ATen/ATen.h>
-#pragma pop_macro("emit")
-#pragma pop_macro("signals")
-#pragma pop_macro("slots")
-
 #include "tests/support/ns_test.h"
 
 #include <QApplication>
