@@ -111,12 +111,15 @@ struct SearchNoiseRequest {
   int steps = 30;
   double cfg = 4.0;
   uint64_t seed = 0;
+  int rangeBegin = 0;    // Random: score only candidates [rangeBegin, rangeEnd) (rangeEnd < 0 = all), for farms
+  int rangeEnd = -1;
 };
 struct SearchNoiseResult {
   at::Tensor image;             // [1,3,H,W] in [-1,1], CPU: the best candidate's render
   at::Tensor noise;             // [1,C,h,w] the best noise
   std::vector<double> scores;   // every candidate, in evaluation order
-  int bestIndex = -1;
+  int bestIndex = -1;           // index into scores; the candidate index is firstIndex + bestIndex
+  int firstIndex = 0;           // candidate index of scores[0] (the range's begin)
   double bestScore = 0;
   double firstScore = 0;        // candidate 0 (what plain generation from the first noise gives)
   std::string verifier;

@@ -58,6 +58,8 @@ Result<SearchNoiseResult> searchNoise(ModelBundle& model, const SearchNoiseReque
     opt.neighbours = req.neighbours;
     opt.lambda = req.lambda;
     opt.seed = req.seed;
+    opt.rangeBegin = req.rangeBegin;
+    opt.rangeEnd = req.rangeEnd;
     VerifierQuery query;
     query.prompt = req.prompt;
     NoiseSearch search(render, *model.verifier);
@@ -68,6 +70,7 @@ Result<SearchNoiseResult> searchNoise(ModelBundle& model, const SearchNoiseReque
     SearchNoiseResult out;
     out.scores = res->scores;
     out.bestIndex = res->bestIndex;
+    out.firstIndex = res->firstIndex;
     out.bestScore = res->bestScore;
     out.firstScore = res->scores.empty() ? 0.0 : res->scores.front();
     out.noise = res->bestNoise.to(at::kCPU);
@@ -78,7 +81,7 @@ Result<SearchNoiseResult> searchNoise(ModelBundle& model, const SearchNoiseReque
     } else {  // defensive: the search rendered something it did not score; re-render the winner
       out.image = render(res->bestNoise).to(at::kCPU);
     }
-    spdlog::info("search: {} candidates, best #{} score {:.4f} (first {:.4f})", out.scores.size(), out.bestIndex,
+    spdlog::info("search: {} candidates, best #{} score {:.4f} (first {:.4f})", out.scores.size(), out.firstIndex + out.bestIndex,
                  out.bestScore, out.firstScore);
     return out;
   });

@@ -61,11 +61,22 @@ Result<NoiseSearchResult> NoiseSearch::run(const std::vector<int64_t>& shape, co
   if (o.mode != SearchMode::RandomSearch && o.mode != SearchMode::ZeroOrder) {
     return makeError(ErrorKind::BadInput, "noise search: unknown search mode");
   }
+  const int rangeEnd = o.rangeEnd < 0 ? o.candidates : o.rangeEnd;
+  const bool ranged = o.rangeBegin != 0 || o.rangeEnd >= 0;
+  if (ranged && o.mode != SearchMode::RandomSearch) {
+    return makeError(ErrorKind::BadInput, "noise search: a candidate range needs the random (best-of-N) mode");
+  }
+  if (ranged && !(o.rangeBegin >= 0 && o.rangeBegin < rangeEnd && rangeEnd <= o.candidates)) {
+    return makeError(ErrorKind::BadInput, "noise search: candidate range " + std::to_string(o.rangeBegin) + ":" +
+                                              std::to_string(rangeEnd) + " is not inside 0:" +
+                                              std::to_string(o.candidates));
+  }
   at::Generator gen = at::detail::createCPUGenerator(o.seed);
   NoiseSearchResult res;
+  res.firstIndex = ranged ? o.rangeBegin : 0;
   // Upper bound for progress (FreshPivot may add one candidate per round).
   const int total = o.mode == SearchMode::RandomSearch
-                        ? o.candidates
+                        ? rangeEnd - res.firstIndex
                         : 1 + o.iterations * (o.neighbours + (o.onNoImprovement == NoImprovement::FreshPivot ? 1 : 0));
   auto score = [&](const at::Tensor& noise) -> Result<double> {
     if (ctx.cancelled()) return makeError(ErrorKind::Cancelled, "noise search cancelled");
@@ -85,8 +96,10 @@ Result<NoiseSearchResult> NoiseSearch::run(const std::vector<int64_t>& shape, co
   auto fresh = [&] { return at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat)); };
 
   if (o.mode == SearchMode::RandomSearch) {
-    for (int i = 0; i < o.candidates; ++i) {
-      Result<double> s = score(fresh());
+    for (int i = 0; i < rangeEnd; ++i) {
+      at::Tensor noise = fresh();     // drawn for every index, so candidate i is the same noise in any range
+      if (i < res.firstIndex) continue;
+      Result<double> s = score(noise);
       if (!s.ok()) return s.error();
     }
   } else {
@@ -120,7 +133,7 @@ Result<NoiseSearchResult> NoiseSearch::run(const std::vector<int64_t>& shape, co
     }
   }
   spdlog::info("noise search ({}): {} candidates, best {:.4f} at #{}", m_verifier.name(), res.scores.size(),
-               res.bestScore, res.bestIndex);
+               res.bestScore, res.firstIndex + res.bestIndex);
   return res;
 }
 

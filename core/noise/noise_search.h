@@ -45,12 +45,18 @@ struct NoiseSearchOptions {
   double lambda = 0.95;     // ZeroOrder: cosine between the pivot and each neighbour
   NoImprovement onNoImprovement = NoImprovement::KeepPivot;
   uint64_t seed = 0;
+  // RandomSearch: score only candidates [rangeBegin, rangeEnd) of the N (rangeEnd < 0 = N). Candidate i
+  // is still the i-th draw of the seeded generator (earlier draws are made and dropped), so a range
+  // scores exactly what the full search scores for those indices: a farm splits one search over tasks.
+  int rangeBegin = 0;
+  int rangeEnd = -1;
 };
 
 struct NoiseSearchResult {
   at::Tensor bestNoise;             // the highest-scoring noise (shape as requested)
   double bestScore = 0;
   int bestIndex = -1;               // index into scores
+  int firstIndex = 0;               // candidate index of scores[0] (rangeBegin; 0 for a full search)
   std::vector<double> scores;       // every evaluated candidate, in evaluation order
   std::vector<double> pivotScores;  // ZeroOrder: the initial pivot's score, then the pivot's after each round
 };

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "core/noise/noise_search.h"
 
@@ -41,6 +42,7 @@ class TstNoiseSearch : public QObject {
   void zeroOrderPivotsNeverGetWorse();
   void randomSearchReturnsArgmax();
   void cancelAndRendererErrors();
+  void candidateRangesReproduceTheFullSearch();
 };
 
 void TstNoiseSearch::neighbourKeepsNormAndCosine() {
@@ -144,8 +146,55 @@ void TstNoiseSearch::cancelAndRendererErrors() {
   QVERIFY(search.run({3, 8, 8}, {}, o, ctx2).error().kind == ns::ErrorKind::BadInput);
 }
 
+// A farm splits one best-of-N search over tasks (farm batch "search" jobs): each range must score exactly
+// the full search's candidates, and the first strict maximum over the ranges in order is the full search's best.
+void TstNoiseSearch::candidateRangesReproduceTheFullSearch() {
+  at::Generator gen = at::detail::createCPUGenerator(35);
+  DistanceVerifier verifier(at::randn({1, 3, 8, 8}, gen, at::TensorOptions()));
+  ns::NoiseSearch search(renderNoise, verifier);
+  ns::NoiseSearchOptions o;
+  o.candidates = 8;
+  o.seed = 21;
+  ns::JobContext ctx;
+  auto full = search.run({3, 8, 8}, {}, o, ctx);
+  QVERIFY(full.ok());
+  QCOMPARE(full.value().firstIndex, 0);
+  int bestIndex = -1;
+  double bestScore = 0;
+  at::Tensor bestNoise;
+  for (int a = 0; a < 8; a += 2) {
+    o.rangeBegin = a;
+    o.rangeEnd = a + 2;
+    auto part = search.run({3, 8, 8}, {}, o, ctx);
+    QVERIFY2(part.ok(), part.ok() ? "" : part.error().message.c_str());
+    QCOMPARE(part.value().firstIndex, a);
+    QCOMPARE(int(part.value().scores.size()), 2);
+    for (int k = 0; k < 2; ++k) QCOMPARE(part.value().scores[size_t(k)], full.value().scores[size_t(a + k)]);
+    if (bestIndex < 0 || part.value().bestScore > bestScore) {
+      bestIndex = a + part.value().bestIndex;
+      bestScore = part.value().bestScore;
+      bestNoise = part.value().bestNoise;
+    }
+  }
+  QCOMPARE(bestIndex, full.value().bestIndex);
+  QCOMPARE(bestScore, full.value().bestScore);
+  QVERIFY(at::equal(bestNoise, full.value().bestNoise));
+  // Ranges outside 0:N, empty ones, and ranges of a zero-order search are refused.
+  for (auto [b, e] : {std::pair{6, 9}, std::pair{3, 3}, std::pair{-1, 2}}) {
+    o.rangeBegin = b;
+    o.rangeEnd = e;
+    auto bad = search.run({3, 8, 8}, {}, o, ctx);
+    QVERIFY(!bad.ok() && bad.error().kind == ns::ErrorKind::BadInput);
+    QVERIFY2(bad.error().message.find("range") != std::string::npos, bad.error().message.c_str());
+  }
+  o.rangeBegin = 0;
+  o.rangeEnd = 2;
+  o.mode = ns::SearchMode::ZeroOrder;
+  QVERIFY(search.run({3, 8, 8}, {}, o, ctx).error().kind == ns::ErrorKind::BadInput);
+}
+
 NS_REGISTER_TEST(TstNoiseSearch, neighbourKeepsNormAndCosine, zeroOrderPivotsNeverGetWorse, randomSearchReturnsArgmax,
-                 cancelAndRendererErrors)
+                 cancelAndRendererErrors, candidateRangesReproduceTheFullSearch)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_noise_search.moc"
 #endif
