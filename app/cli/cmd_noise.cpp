@@ -177,9 +177,21 @@ void addSearch(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   sub->add_option("--neighbours", req->neighbours, "zero-order: neighbours per round")->capture_default_str()->check(CLI::Range(1, 256));
   sub->add_option("--lambda", req->lambda, "zero-order: cosine between pivot and neighbours")->capture_default_str();
   sub->add_option("--seed", req->seed, "Seed of the candidate noises")->capture_default_str();
+  auto range = std::make_shared<std::string>();
+  sub->add_option("--candidates-range", *range,
+                  "random: score only candidates A..B-1 of the N (A:B), each exactly as the full search scores "
+                  "it; -o gets the range's best (a farm task's share of one search)");
   sub->add_option("-o,--output", *out, "Output image (.png/.jpg)")->required();
-  table.add(sub, [&g, out, method, req]() {
+  table.add(sub, [&g, out, method, req, range]() {
     req->method = *method == "zero-order" ? NoiseSearchMethod::ZeroOrder : NoiseSearchMethod::Random;
+    if (!range->empty()) {
+      std::smatch m;
+      static const std::regex re("^([0-9]{1,5}):([0-9]{1,5})$");
+      if (!std::regex_match(*range, m, re))
+        return reportError(g, makeError(ErrorKind::BadInput, "--candidates-range must look like 0:4, got '" + *range + "'"));
+      req->rangeBegin = std::stoi(m[1]);
+      req->rangeEnd = std::stoi(m[2]);
+    }
     auto model = loadModelFor(g);
     if (!model.ok()) return reportError(g, model.error());
     currentJob().setProgressCallback(stderrProgress(g));
@@ -190,7 +202,8 @@ void addSearch(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     if (!written.ok()) return reportError(g, written.error());
     if (g.json) {
       nlohmann::json j{{"ok", true},          {"output", *out},           {"method", *method},
-                       {"verifier", res->verifier}, {"scores", res->scores}, {"best_index", res->bestIndex},
+                       {"verifier", res->verifier}, {"scores", res->scores},
+                       {"best_index", res->firstIndex + res->bestIndex}, {"first_index", res->firstIndex},
                        {"best_score", res->bestScore}, {"first_score", res->firstScore}, {"notes", res->notes}};
       std::cout << j.dump(2) << std::endl;
     } else {
