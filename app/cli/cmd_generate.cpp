@@ -26,6 +26,8 @@ void addGenerateCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   sub->add_option("--cfg", req->cfg, "Classifier-free guidance scale")->capture_default_str();
   sub->add_option("--eta", req->eta, "DDIM eta (0 = deterministic)")->capture_default_str();
   sub->add_option("--size", req->size, "Square pixel size (0 = the model's own, 64 for the built-in model)");
+  sub->add_option("--width", req->width, "Pixel width for other aspect ratios (with --height; multiples of the model's grid, 8 px on SD)");
+  sub->add_option("--height", req->height, "Pixel height (with --width), e.g. --width 512 --height 768 for an SD portrait");
   sub->add_option("--frames", req->frames, "Frames; frame i uses seed+i")->capture_default_str()->check(CLI::Range(1, 512));
   sub->add_option("--fps", *fps, "Frame rate of a video output")->capture_default_str();
   sub->add_option("--noise", *noiseFile,

@@ -35,10 +35,13 @@ struct GenerateRequest {
   int steps = 30;
   double cfg = 4.0;
   double eta = 0.0;
-  int size = 0;    // pixel size (square); 0 = the model's native size
+  int size = 0;    // square pixel size; 0 = the model's native size (unless width/height are set)
+  // Width x height in pixels for other aspect ratios (512x768 portraits, 768x512 landscapes on
+  // SD): both multiples of the model's pixel grid. Both 0 = `size` x `size`; one alone is refused.
+  int width = 0, height = 0;
   int frames = 1;  // > 1: frame i uses seed + i
   // x_T to start from instead of drawing it from the seed: [C,h,w] or [N,C,h,w] in the model's
-  // (scaled) latent space; N must equal `frames` (or be 1 with frames 1). size is then ignored.
+  // (scaled) latent space; N must equal `frames` (or be 1 with frames 1). The sizes are then ignored.
   at::Tensor initialNoise;
 };
 Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, JobContext& ctx);

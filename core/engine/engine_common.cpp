@@ -36,6 +36,22 @@ Result<int> latentSizeFor(const ModelBundle& model, int pixelSize) {
   return pixelSize / down;
 }
 
+Result<LatentDims> latentDimsFor(const ModelBundle& model, int pixelWidth, int pixelHeight) {
+  if (pixelWidth == 0 && pixelHeight == 0) {
+    auto side = latentSizeFor(model, 0);
+    if (!side.ok()) return side.error();
+    return LatentDims{*side, *side};
+  }
+  if (pixelWidth <= 0 || pixelHeight <= 0)
+    return makeError(ErrorKind::BadInput, "give both width and height (got " + std::to_string(pixelWidth) + " x " +
+                                              std::to_string(pixelHeight) + ")");
+  auto w = latentSizeFor(model, pixelWidth);
+  if (!w.ok()) return makeError(ErrorKind::BadInput, "width: " + w.error().message);
+  auto h = latentSizeFor(model, pixelHeight);
+  if (!h.ok()) return makeError(ErrorKind::BadInput, "height: " + h.error().message);
+  return LatentDims{*h, *w};
+}
+
 at::Tensor seededNoise(at::IntArrayRef shape, uint64_t seed, const std::string& device) {
   at::Generator gen = at::detail::createCPUGenerator(seed);
   at::Tensor n = at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat));

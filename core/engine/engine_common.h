@@ -22,6 +22,13 @@ Result<PromptPair> encodePrompts(ModelBundle& model, const std::string& prompt, 
 // Latent size for a pixel size (0 = native); errors when not a multiple of the model's grid.
 Result<int> latentSizeFor(const ModelBundle& model, int pixelSize);
 
+// Latent height and width for a pixel width x height; both 0 = the native square size. Errors
+// name both sides when either is not a multiple of the model's grid or one alone is given.
+struct LatentDims {
+  int height = 0, width = 0;
+};
+Result<LatentDims> latentDimsFor(const ModelBundle& model, int pixelWidth, int pixelHeight);
+
 // Seeded standard normal noise of `shape` drawn on the CPU (same numbers on every device), moved to `device`.
 at::Tensor seededNoise(at::IntArrayRef shape, uint64_t seed, const std::string& device);
 

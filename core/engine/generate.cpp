@@ -19,21 +19,28 @@ Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, Jo
   if (req.frames < 1 || req.frames > 512) return makeError(ErrorKind::BadInput, "frames must be between 1 and 512");
   if (req.cfg < 0 || req.cfg > 50) return makeError(ErrorKind::BadInput, "guidance (cfg) must be between 0 and 50");
   at::Tensor given = req.initialNoise;
+  const DenoiserInfo& info = model.denoiser->info();
   if (given.defined()) {
     if (given.dim() == 3) given = given.unsqueeze(0);
-    const DenoiserInfo& info = model.denoiser->info();
-    if (given.dim() != 4 || given.size(1) != info.channels || given.size(2) != given.size(3) || given.size(2) < 1 ||
+    if (given.dim() != 4 || given.size(1) != info.channels || given.size(2) < 1 || given.size(3) < 1 ||
         !given.is_floating_point())
       return makeError(ErrorKind::BadInput, "the starting noise must be a float tensor [" + std::to_string(info.channels) +
-                                                ",h,h] or [N," + std::to_string(info.channels) + ",h,h] for this model");
+                                                ",h,w] or [N," + std::to_string(info.channels) + ",h,w] for this model");
     if (given.size(0) != req.frames)
       return makeError(ErrorKind::BadInput, "the starting noise holds " + std::to_string(given.size(0)) +
                                                 " noise maps for " + std::to_string(req.frames) + " frame(s)");
-    if (given.size(2) % info.sizeMultiple != 0)
-      return makeError(ErrorKind::BadInput, "the starting noise is " + std::to_string(given.size(2)) +
-                                                " latent pixels, not a multiple of " + std::to_string(info.sizeMultiple));
+    if (given.size(2) % info.sizeMultiple != 0 || given.size(3) % info.sizeMultiple != 0)
+      return makeError(ErrorKind::BadInput, "the starting noise is " + std::to_string(given.size(3)) + " x " +
+                                                std::to_string(given.size(2)) + " latent pixels, not multiples of " +
+                                                std::to_string(info.sizeMultiple));
   }
-  auto latent = given.defined() ? Result<int>(int(given.size(2))) : engine::latentSizeFor(model, req.size);
+  Result<engine::LatentDims> latent = engine::LatentDims{};
+  if (given.defined())
+    latent = engine::LatentDims{int(given.size(2)), int(given.size(3))};
+  else if (req.width != 0 || req.height != 0)
+    latent = engine::latentDimsFor(model, req.width, req.height);
+  else
+    latent = engine::latentDimsFor(model, req.size, req.size);
   if (!latent.ok()) return latent.error();
   {
     // All frames go through the network in one batch, doubled for guidance: refuse before
@@ -41,12 +48,12 @@ Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, Jo
     MemoryRequest mem;
     mem.batch = req.cfg != 1.0 ? 2 : 1;
     mem.frames = req.frames;
-    mem.height = mem.width = int64_t(*latent) * model.codec->downscale();
+    mem.height = int64_t(latent->height) * model.codec->downscale();
+    mem.width = int64_t(latent->width) * model.codec->downscale();
     if (auto fits = checkMemoryBudget("generate", mem, model.device); !fits.ok()) return fits.error();
   }
   return engine::guarded("generate", [&]() -> Result<FramesResult> {
     c10::InferenceMode guard;
-    const DenoiserInfo& info = model.denoiser->info();
     auto schedule = NoiseSchedule::fromConfig(info.schedule);
     if (!schedule.ok()) return schedule.error();
     auto prompts = engine::encodePrompts(model, req.prompt, req.negativePrompt);
@@ -59,7 +66,7 @@ Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, Jo
     } else {
       std::vector<at::Tensor> noises;
       for (int i = 0; i < req.frames; ++i)
-        noises.push_back(engine::seededNoise({1, info.channels, *latent, *latent}, req.seed + uint64_t(i), model.device));
+        noises.push_back(engine::seededNoise({1, info.channels, latent->height, latent->width}, req.seed + uint64_t(i), model.device));
       xT = at::cat(noises, 0);
     }
     at::Generator gen = at::detail::createCPUGenerator(req.seed ^ 0x9E3779B97F4A7C15ull);

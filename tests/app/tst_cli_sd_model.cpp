@@ -46,6 +46,7 @@ class TstCliSdModel : public QObject {
   void modelRunMatchesReference();
   void generateFromGivenNoiseMatchesReference();
   void badCheckpointsExitTwoNamingTheFile();
+  void generateAtWidthAndHeight();
 };
 
 void TstCliSdModel::modelInfoReportsTheCheckpoint() {
@@ -103,6 +104,24 @@ void TstCliSdModel::generateFromGivenNoiseMatchesReference() {
   QVERIFY2(worst <= 1.5, "max difference " + std::to_string(worst) + "/255");
 }
 
+void TstCliSdModel::generateAtWidthAndHeight() {
+  // A portrait from the prompt alone: --width/--height set both sides; off-grid sides exit 2 naming
+  // the side and the grid.
+  const std::string png = tempRoot() + "/portrait.png";
+  const QStringList base = sd1Flags() + QStringList{"--model", q(sdData("sd1_tiny.safetensors")), "generate",
+                                                    "--prompt", "a red ball", "--steps", "1", "-o", q(png)};
+  Run r = runCli(base + QStringList{"--width", "48", "--height", "80"});
+  QVERIFY2(r.code == 0, r.err);
+  auto img = ns::media::readImage(png);
+  QVERIFY2(img.ok(), img.ok() ? "" : img.error().message);
+  QCOMPARE(img->size(1), int64_t(80));
+  QCOMPARE(img->size(2), int64_t(48));
+  Run bad = runCli(base + QStringList{"--width", "50", "--height", "80"});
+  QCOMPARE(bad.code, 2);
+  QVERIFY2(bad.err.find("width") != std::string::npos && bad.err.find("50") != std::string::npos &&
+               bad.err.find("multiple of 8") != std::string::npos, bad.err);
+}
+
 void TstCliSdModel::badCheckpointsExitTwoNamingTheFile() {
   std::ifstream in(sdData("sd1_tiny.safetensors"), std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
@@ -136,7 +155,8 @@ void TstCliSdModel::badCheckpointsExitTwoNamingTheFile() {
 }
 
 NS_REGISTER_TEST(TstCliSdModel, initTestCase, modelInfoReportsTheCheckpoint, modelRunMatchesReference,
-                 generateFromGivenNoiseMatchesReference, badCheckpointsExitTwoNamingTheFile, cleanupTestCase)
+                 generateFromGivenNoiseMatchesReference, badCheckpointsExitTwoNamingTheFile, generateAtWidthAndHeight,
+                 cleanupTestCase)
 #ifdef NS_HAVE_QTEST
 #include "tst_cli_sd_model.moc"
 #endif

@@ -10,6 +10,8 @@
 //   - the diffusers folder and the .ckpt of the same weights give the same outputs as the single file.
 #include "tests/support/ns_test.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -45,7 +47,7 @@ ns::sd::SdLoadOptions tinyOptions(bool sd2) {
 // Runs every part present in `inputs` and returns the outputs by the `model run` names.
 std::map<std::string, at::Tensor> runParts(ns::sd::SdModel& m, const std::map<std::string, at::Tensor>& in) {
   std::map<std::string, at::Tensor> out;
-  out["text.hidden"] = m.text->forward(in.at("text.ids").to(at::kLong));
+  if (in.count("text.ids")) out["text.hidden"] = m.text->forward(in.at("text.ids").to(at::kLong));
   out["unet.out"] = m.unet->forward(in.at("unet.x").to(at::kFloat), in.at("unet.t").to(at::kLong),
                                     in.at("unet.context").to(at::kFloat));
   out["vae.decoded"] = m.vae->decode(in.at("vae.z").to(at::kFloat));
@@ -57,7 +59,8 @@ std::map<std::string, at::Tensor> runParts(ns::sd::SdModel& m, const std::map<st
 
 class TstSdConformance : public QObject {
   Q_OBJECT
-  void checkGeneration(const std::string& family, const std::string& file, bool sd2);
+  void checkGeneration(const std::string& family, const std::string& file, bool sd2,
+                       const std::string& genFile = std::string());
 
  private slots:
   void initTestCase();
@@ -67,6 +70,11 @@ class TstSdConformance : public QObject {
   void sd2DdimGenerationMatchesReference();
   void diffusersFolderEqualsSingleFile();
   void ckptEqualsSingleFile();
+  // Portraits and landscapes: latents whose height and width differ (tests/data/sd/sd1_nonsquare_*,
+  // tools/sd_fixtures/make_sd_nonsquare_fixture.py).
+  void sd1NonSquarePartsMatchReference();
+  void sd1NonSquareGenerationMatchesReference();
+  void generateHonoursWidthAndHeight();
 };
 
 void TstSdConformance::initTestCase() {
@@ -106,11 +114,12 @@ void TstSdConformance::sd2PartsMatchReference() {
 void TstSdConformance::sd1DdimGenerationMatchesReference() { checkGeneration("sd1", "sd1_tiny.safetensors", false); }
 void TstSdConformance::sd2DdimGenerationMatchesReference() { checkGeneration("sd2", "sd2_tiny_v.safetensors", true); }
 
-void TstSdConformance::checkGeneration(const std::string& family, const std::string& file, bool sd2) {
+void TstSdConformance::checkGeneration(const std::string& family, const std::string& file, bool sd2,
+                                       const std::string& genFile) {
   std::ifstream jf(sdData(family + "_gen.json"));
   QVERIFY(jf.good());
   const nlohmann::json spec = nlohmann::json::parse(jf);
-  auto gen = ns::readSafetensors(sdData(family + "_gen.safetensors"));
+  auto gen = ns::readSafetensors(sdData(genFile.empty() ? family + "_gen.safetensors" : genFile));
   QVERIFY(gen.ok());
   auto m = ns::sd::loadSdModel(sdData(file), tinyOptions(sd2));
   QVERIFY2(m.ok(), m.ok() ? "" : m.error().message);
@@ -130,6 +139,7 @@ void TstSdConformance::checkGeneration(const std::string& family, const std::str
   const auto& f = res->frames;
   QCOMPARE(f.count, 1);
   QCOMPARE(int64_t(f.height), ref.size(2));
+  QCOMPARE(int64_t(f.width), ref.size(3));
   at::Tensor got = at::from_blob(const_cast<float*>(f.data.data()), {1, 3, f.height, f.width}).clone();
   const double worst = (got - ref).abs().max().item<double>() * 255.0;
   qInfo("%s generation: max pixel difference %.4f/255", family.c_str(), worst);
@@ -167,8 +177,67 @@ void TstSdConformance::ckptEqualsSingleFile() {
   for (const auto& [name, t] : ra) QVERIFY2(at::equal(t, rb.at(name)), name + " differs between .ckpt and .safetensors");
 }
 
+
+void TstSdConformance::sd1NonSquarePartsMatchReference() {
+  auto m = ns::sd::loadSdModel(sdData("sd1_tiny.safetensors"), tinyOptions(false));
+  QVERIFY2(m.ok(), m.ok() ? "" : m.error().message);
+  auto in = ns::readSafetensors(sdData("sd1_nonsquare_inputs.safetensors"));
+  auto ref = ns::readSafetensors(sdData("sd1_nonsquare_reference.safetensors"));
+  QVERIFY(in.ok() && ref.ok());
+  const auto got = runParts(*m, in->tensors);
+  for (const auto& [name, expected] : ref->tensors) {
+    QVERIFY2(got.count(name), name + " was not computed");
+    QCOMPARE(got.at(name).sizes().vec(), expected.sizes().vec());
+    const double e = relErr(got.at(name), expected);
+    qInfo("non-square %s %s: relative error %.3g", name.c_str(), c10::str(expected.sizes()).c_str(), e);
+    QVERIFY2(e < 1e-4, name + ": relative error " + std::to_string(e));
+  }
+}
+
+void TstSdConformance::sd1NonSquareGenerationMatchesReference() {
+  // x_T [1,4,8,12]: a 96 x 64 landscape, the same prompt and settings as sd1_gen.json.
+  checkGeneration("sd1", "sd1_tiny.safetensors", false, "sd1_nonsquare_gen.safetensors");
+}
+
+void TstSdConformance::generateHonoursWidthAndHeight() {
+  auto m = ns::sd::loadSdModel(sdData("sd1_tiny.safetensors"), tinyOptions(false));
+  QVERIFY2(m.ok(), m.ok() ? "" : m.error().message);
+  auto bundle = ns::sd::toModelBundle(*m);
+  QVERIFY2(bundle.ok(), bundle.ok() ? "" : bundle.error().message);
+  ns::GenerateRequest req;
+  req.prompt = "a red ball";
+  req.steps = 1;
+  req.cfg = 1.0;
+  req.width = 48;
+  req.height = 80;
+  ns::JobContext ctx;
+  auto portrait = ns::generate(*bundle, req, ctx);
+  QVERIFY2(portrait.ok(), portrait.ok() ? "" : portrait.error().message);
+  QCOMPARE(portrait->frames.width, 48);
+  QCOMPARE(portrait->frames.height, 80);
+  // The same seed at width x height draws the same noise as an explicit x_T of that shape.
+  req.initialNoise = at::randn({1, 4, 10, 6}, at::detail::createCPUGenerator(req.seed));
+  auto given = ns::generate(*bundle, req, ctx);
+  QVERIFY2(given.ok(), given.ok() ? "" : given.error().message);
+  QCOMPARE(given->frames.data, portrait->frames.data);
+  req.initialNoise = at::Tensor();
+
+  req.height = 0;  // one side alone
+  auto one = ns::generate(*bundle, req, ctx);
+  QVERIFY(!one.ok());
+  QVERIFY2(one.error().message.find("both width and height") != std::string::npos, one.error().message);
+  req.height = 84;  // not on the 8 px grid
+  auto off = ns::generate(*bundle, req, ctx);
+  QVERIFY(!off.ok());
+  QVERIFY2(off.error().message.find("height") != std::string::npos &&
+               off.error().message.find("84") != std::string::npos,
+           off.error().message);
+}
+
 NS_REGISTER_TEST(TstSdConformance, initTestCase, sd1PartsMatchReference, sd2PartsMatchReference,
-                 sd1DdimGenerationMatchesReference, sd2DdimGenerationMatchesReference, diffusersFolderEqualsSingleFile, ckptEqualsSingleFile)
+                 sd1DdimGenerationMatchesReference, sd2DdimGenerationMatchesReference, diffusersFolderEqualsSingleFile,
+                 ckptEqualsSingleFile, sd1NonSquarePartsMatchReference, sd1NonSquareGenerationMatchesReference,
+                 generateHonoursWidthAndHeight)
 #ifdef NS_HAVE_QTEST
 #include "tst_sd_conformance.moc"
 #endif
