@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
-scripts/build.sh
+# The apps only, in the same folder as scripts/test.sh (./build): running after testing (or testing
+# after running) recompiles nothing; the configure step keeps what the other command set.
+NS_BUILD_TARGETS="noisestudio noisestudio-cli" scripts/build.sh
 export OMP_WAIT_POLICY=PASSIVE   # OpenMP threads must not spin (see docs/performance.md); set before start
 BUILD_DIR=${NS_BUILD_DIR:-build}
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then

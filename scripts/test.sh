@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
-export NS_BUILD_DIR=${NS_BUILD_DIR:-build-test}
+# The same folder as scripts/run.sh: one build serves both commands (only the tests are added).
+export NS_BUILD_DIR=${NS_BUILD_DIR:-build}
 # -Werror is opt-in (NS_WERROR=1) until a clean-clone -Werror build has been verified on CI hardware.
 scripts/build.sh -DNOISESTUDIO_WERROR=${NS_WERROR:-OFF} -DNOISESTUDIO_BUILD_TESTS=ON
 export OMP_WAIT_POLICY=PASSIVE
