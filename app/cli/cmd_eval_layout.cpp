@@ -24,6 +24,8 @@ void addEvalLayoutCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) 
   layout->add_option("--cfg", req->cfg, "Guidance scale")->capture_default_str();
   layout->add_option("--seed", req->seed, "Seed of the first layout")->capture_default_str();
   layout->add_option("--ratios", *ratios, "Comma-separated noise ratios α")->capture_default_str();
+  layout->add_flag("--planned", req->modelPlanned,
+                   "Also render each layout from the model-planned sketch (background and objects painted by the model)");
   table.add(layout, [&g, req, ratios]() {
     req->ratios.clear();
     std::stringstream ss(*ratios);
@@ -43,14 +45,21 @@ void addEvalLayoutCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) 
       nlohmann::json rows = nlohmann::json::array();
       for (const auto& r : rep->rows)
         rows.push_back({{"setting", r.setting}, {"ratio", r.ratio}, {"mean_iou", r.meanIou},
-                        {"found", r.foundFraction}, {"samples", r.samples}, {"seconds", r.seconds}});
+                        {"found", r.foundFraction}, {"samples", r.samples}, {"seconds", r.seconds},
+                        {"background_accuracy", r.backgroundAccuracy}});
       std::cout << nlohmann::json{{"ok", true}, {"layouts", rep->layouts}, {"frames", rep->frames}, {"steps", rep->steps},
-                                  {"seed", req->seed}, {"cfg", req->cfg}, {"seconds", rep->seconds}, {"rows", rows}}.dump(2)
+                                  {"seed", req->seed}, {"cfg", req->cfg}, {"seconds", rep->seconds},
+                                  {"plan_seconds", rep->planSeconds}, {"rows", rows}}.dump(2)
                 << std::endl;
     } else {
-      std::printf("| setting | mean IoU | objects found | samples | seconds |\n|---|---|---|---|---|\n");
-      for (const auto& r : rep->rows)
-        std::printf("| %s | %.3f | %.3f | %d | %.1f |\n", r.setting.c_str(), r.meanIou, r.foundFraction, r.samples, r.seconds);
+      std::printf("| setting | mean IoU | objects found | background accuracy | samples | seconds |\n|---|---|---|---|---|---|\n");
+      for (const auto& r : rep->rows) {
+        char bg[16] = "n/a";
+        if (r.backgroundAccuracy >= 0) std::snprintf(bg, sizeof(bg), "%.3f", r.backgroundAccuracy);
+        std::printf("| %s | %.3f | %.3f | %s | %d | %.1f |\n", r.setting.c_str(), r.meanIou, r.foundFraction, bg, r.samples,
+                    r.seconds);
+      }
+      if (req->modelPlanned) std::printf("\nmodel planning: %.1f s\n", rep->planSeconds);
     }
     return int(kExitOk);
   });

@@ -1,5 +1,5 @@
 // `noisestudio-cli sketch | render | demo`: the planning workflow without the GUI.
-//   sketch P.nsproj -o out     the flat video sketch (no model)
+//   sketch P.nsproj -o out     the video sketch (no model, unless the plan has "generate" parts)
 //   render P.nsproj -o out     sketch -> recipe noise -> structured init -> frames (renderProject)
 //   demo [-o DIR]              renders every example project, plus a contact sheet
 #include <ATen/ATen.h>
@@ -44,9 +44,20 @@ Result<Project> openProject(const std::string& path) {
   return p;
 }
 
-Result<Sketch> sketchOf(const Project& p) {
+// The sketch needs no model unless the plan has parts the model paints ("generate" background or
+// objects): those are planned (or read from the project's plan cache) first.
+Result<Sketch> sketchOf(const GlobalOptions& g, const Project& p) {
   auto inputs = media::loadProjectInputs(p);
   if (!inputs.ok()) return inputs.error();
+  if (needsModelPlanning(p, *inputs)) {
+    auto model = loadModelFor(g);
+    if (!model.ok()) return model.error();
+    ModelPlanOptions planning;
+    planning.cacheDir = defaultPlanCacheDir(p);
+    currentJob().setProgressCallback(stderrProgress(g));
+    auto plan = planWithModel(*model, p, *inputs, planning, currentJob());
+    if (!plan.ok()) return plan.error();
+  }
   return renderProjectSketch(p, *inputs);
 }
 
@@ -225,7 +236,7 @@ int renderFrameRange(const GlobalOptions& g, const Project& p, const std::string
 
 void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   // ---- sketch ----
-  auto* sk = app.add_subcommand("sketch", "Draw a project's flat video sketch (no model needed)");
+  auto* sk = app.add_subcommand("sketch", "Draw a project's video sketch (the model runs only for \"generate\" backgrounds/objects)");
   auto skProject = std::make_shared<std::string>();
   auto skOut = std::make_shared<std::string>();
   sk->add_option("project", *skProject, "Project file (.nsproj)")->required();
@@ -233,7 +244,7 @@ void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   table.add(sk, [&g, skProject, skOut]() {
     auto p = openProject(*skProject);
     if (!p.ok()) return reportError(g, p.error());
-    auto s = sketchOf(*p);
+    auto s = sketchOf(g, *p);
     if (!s.ok()) return reportError(g, s.error());
     auto written = writeFrames(*skOut, s->frames, p->fps);
     if (!written.ok()) return reportError(g, written.error());

@@ -10,8 +10,10 @@
 
 #include "core/engine/engine.h"
 #include "core/engine/frame_convert.h"
+#include "core/engine/model_planning.h"
 #include "core/engine/render_project.h"
 #include "core/model/held_out.h"
+#include "core/model/shapes_verifier.h"
 #include "core/model/vocabulary.h"
 #include "core/noise/layout_iou_verifier.h"
 #include "core/plan/scene_background.h"
@@ -122,6 +124,18 @@ Project makeEvalLayout(uint64_t seed, int frames) {
   return p;
 }
 
+Project modelPlannedLayout(const Project& flat) {
+  Project p = flat;
+  p.background = Background{};
+  p.background.kind = BackgroundKind::Generate;  // prompt "" = the global prompt without the objects
+  for (ProjectObject& o : p.objects) {
+    o.prompt = objectPrompt(o);
+    o.source = ObjectSource{};
+    o.source.kind = SourceKind::Generate;
+  }
+  return p;
+}
+
 LayoutScore scoreLayout(const Project& project, const at::Tensor& frames) {
   LayoutScore s;
   at::Tensor f = frames.to(at::kCPU).to(at::kFloat).contiguous();
@@ -146,8 +160,19 @@ Result<LayoutEvalReport> evaluateLayoutControl(ModelBundle& model, const LayoutE
   const auto start = Clock::now();
   LayoutEvalReport rep;
   rep.layouts = req.layouts, rep.frames = req.frames, rep.steps = req.steps;
-  std::vector<LayoutScore> scores(req.ratios.size() + 1);
-  std::vector<double> seconds(req.ratios.size() + 1, 0.0);
+  const size_t R = req.ratios.size();
+  const size_t rows = 1 + R + (req.modelPlanned ? R : 0);
+  std::vector<LayoutScore> scores(rows);
+  std::vector<double> seconds(rows, 0.0);
+  std::vector<int> bgRight(rows, 0), bgFrames(rows, 0);
+  auto* shapes = dynamic_cast<ShapesVerifier*>(model.verifier.get());
+  // Background accuracy: the verifier's background class of each frame against the layout's word.
+  auto scoreBackground = [&](size_t row, const at::Tensor& frames, int want) {
+    if (!shapes || want < 0) return;
+    const ShapesPrediction pred = shapes->classify(frames);
+    bgRight[row] += int(pred.background.eq(want).sum().item<int64_t>());
+    bgFrames[row] += int(frames.size(0));
+  };
   for (int i = 0; i < req.layouts; ++i) {
     Project p = makeEvalLayout(req.seed + uint64_t(i), req.frames);
     p.render.steps = req.steps;
@@ -166,8 +191,11 @@ Result<LayoutEvalReport> evaluateLayoutControl(ModelBundle& model, const LayoutE
     g.frames = p.frames;
     auto plain = generate(model, g, ctx);
     if (!plain.ok()) return plain.error();
-    const LayoutScore sp = scoreLayout(p, framesToImages(plain->frames));
+    const int wantBg = Vocabulary::indexOf(Vocabulary::backgrounds(), Vocabulary::parse(p.prompt).background);
+    const at::Tensor plainImages = framesToImages(plain->frames);
+    const LayoutScore sp = scoreLayout(p, plainImages);
     scores[0].iouSum += sp.iouSum, scores[0].found += sp.found, scores[0].samples += sp.samples;
+    scoreBackground(0, plainImages, wantBg);
     seconds[0] += std::chrono::duration<double>(Clock::now() - t0).count();
     for (size_t r = 0; r < req.ratios.size(); ++r) {
       t0 = Clock::now();
@@ -178,20 +206,45 @@ Result<LayoutEvalReport> evaluateLayoutControl(ModelBundle& model, const LayoutE
       if (!out.ok()) return out.error();
       const LayoutScore s = scoreLayout(p, out->framesTensor);
       scores[r + 1].iouSum += s.iouSum, scores[r + 1].found += s.found, scores[r + 1].samples += s.samples;
+      scoreBackground(r + 1, out->framesTensor, wantBg);
       seconds[r + 1] += std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    if (req.modelPlanned) {
+      // Plan once (background + objects by the model), then render that sketch at every α.
+      t0 = Clock::now();
+      const Project planned = modelPlannedLayout(p);
+      SketchInputs inputs;
+      auto plan = planWithModel(model, planned, inputs, ModelPlanOptions{}, ctx);
+      if (!plan.ok()) return plan.error();
+      rep.planSeconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      for (size_t r = 0; r < R; ++r) {
+        t0 = Clock::now();
+        RenderProjectRequest rr;
+        rr.project = planned;
+        rr.inputs = inputs;
+        rr.ratioOverride = req.ratios[r];
+        auto out = renderProject(model, rr, ctx);
+        if (!out.ok()) return out.error();
+        const size_t row = 1 + R + r;
+        const LayoutScore s = scoreLayout(planned, out->framesTensor);
+        scores[row].iouSum += s.iouSum, scores[row].found += s.found, scores[row].samples += s.samples;
+        scoreBackground(row, out->framesTensor, wantBg);
+        seconds[row] += std::chrono::duration<double>(Clock::now() - t0).count();
+      }
     }
     if (ctx.cancelled()) return makeError(ErrorKind::Cancelled, "layout evaluation cancelled");
   }
   for (size_t k = 0; k < scores.size(); ++k) {
     LayoutEvalRow row;
-    row.ratio = k == 0 ? 1.0 : req.ratios[k - 1];
-    char name[32];
-    std::snprintf(name, sizeof(name), "alpha=%.2f", row.ratio);
+    row.ratio = k == 0 ? 1.0 : req.ratios[(k - 1) % R];
+    char name[48];
+    std::snprintf(name, sizeof(name), k > R ? "planned alpha=%.2f" : "alpha=%.2f", row.ratio);
     row.setting = k == 0 ? "plain" : name;
     row.samples = scores[k].samples;
     row.meanIou = scores[k].samples ? scores[k].iouSum / scores[k].samples : 0.0;
     row.foundFraction = scores[k].samples ? double(scores[k].found) / scores[k].samples : 0.0;
     row.seconds = seconds[k];
+    row.backgroundAccuracy = bgFrames[k] ? double(bgRight[k]) / bgFrames[k] : -1.0;
     rep.rows.push_back(row);
   }
   rep.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -106,9 +106,22 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
     c10::InferenceMode guard;
     RenderProjectResult out;
     out.firstFrame = begin;
-    auto sketch = SketchRenderer().render(p, req.inputs);
+    SketchInputs inputs = req.inputs;
+    if (needsModelPlanning(p, inputs)) {
+      ModelPlanOptions planning;
+      planning.cacheDir = req.planCacheDir.empty() ? defaultPlanCacheDir(p) : req.planCacheDir;
+      planning.onPart = req.onPlannedPart;
+      auto plan = planWithModel(model, p, inputs, planning, ctx);
+      if (!plan.ok()) return plan.error();
+      out.planned = plan->parts;
+    }
+    auto sketch = SketchRenderer().render(p, inputs);
     if (!sketch.ok()) return sketch.error();
-    ctx.report(0, 1, "sketch");
+    {
+      // The sketch is what the window previews until the first denoised frame arrives.
+      const at::Tensor first = sketch->frames.narrow(0, begin, 1);
+      ctx.report(0, 1, "sketch", ctx.wantsPreview() ? &first : nullptr);
+    }
     const DenoiserInfo& info = model.denoiser->info();
     auto schedule = NoiseSchedule::fromConfig(info.schedule);
     if (!schedule.ok()) return schedule.error();

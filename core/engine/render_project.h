@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/engine/engine.h"
+#include "core/engine/model_planning.h"
 #include "core/plan/project.h"
 #include "core/plan/sketch_renderer.h"
 
@@ -30,6 +31,11 @@ struct RenderProjectRequest {
   // so a farm chunk writes its frames one by one and a killed task keeps what it finished. An error
   // stops the render and is returned.
   std::function<Result<void>(int frame, const at::Tensor& image)> onFrame;
+  // Model planning (model_planning.h): a "generate" background or object that `inputs` does not
+  // hold is painted by the model first. Its cache folder: "" = defaultPlanCacheDir(project)
+  // ("<file>.nsproj.cache/plan"; none for an unsaved project).
+  std::string planCacheDir;
+  std::function<void(const PlannedPart&)> onPlannedPart;  // each part as it is made
 };
 
 struct RenderProjectResult {
@@ -38,6 +44,7 @@ struct RenderProjectResult {
   FrameBuffer sketch;   // the video sketch, RGB [0,1]
   FrameBuffer noise;    // the initial noise [F,C,h,w] (Noise kind), for the inspector
   at::Tensor framesTensor;  // [F,3,H,W] in [-1,1] (CLI and evaluation use it directly)
+  std::vector<PlannedPart> planned;  // the parts the model planned for this render (empty: none)
   std::vector<std::string> notes;
 };
 

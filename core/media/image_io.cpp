@@ -62,7 +62,7 @@ Result<at::Tensor> readImageRgba(const std::string& path, const ImageLimits& lim
   return t.permute({2, 0, 1}).to(at::kFloat).div(255.0).contiguous();
 }
 
-Result<void> writeImage(const std::string& path, const at::Tensor& image) {
+Result<void> writeImage(const std::string& path, const at::Tensor& image, const ResultMetadata& metadata) {
   at::Tensor t = image.detach().to(at::kCPU).to(at::kFloat);
   if (t.dim() == 4 && t.size(0) == 1) t = t[0];
   if (t.dim() != 3 || t.size(0) != 3)
@@ -78,6 +78,13 @@ Result<void> writeImage(const std::string& path, const at::Tensor& image) {
       return makeError(ErrorKind::BadInput, path + ": cannot encode an image with extension '" + ext + "'");
   } catch (const cv::Exception& e) {
     return makeError(ErrorKind::BadInput, path + ": cannot encode image (" + e.what() + ")");
+  }
+  if (!metadata.empty() && hasPngSignature(buf.data(), buf.size())) {
+    // The chunks go into the encoded bytes before anything touches the disk: the file appears
+    // (renamed into place) complete with its metadata or not at all.
+    auto tagged = insertPngText(std::string(buf.begin(), buf.end()), metadataPngText(metadata));
+    if (!tagged.ok()) return makeError(tagged.error().kind, path + ": " + tagged.error().message);
+    buf.assign(tagged->begin(), tagged->end());
   }
   const std::string tmp = path + ".tmp";
   {

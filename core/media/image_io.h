@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/media/image_header.h"
+#include "core/media/result_metadata.h"
 #include "core/util/result.h"
 
 namespace ns::media {
@@ -20,7 +21,9 @@ namespace ns::media {
 Result<at::Tensor> readImage(const std::string& path, const ImageLimits& limits = defaultImageLimits());
 // Reads an image keeping its alpha: [4,H,W] RGBA in [0,1] (straight alpha; opaque when the file has none).
 Result<at::Tensor> readImageRgba(const std::string& path, const ImageLimits& limits = defaultImageLimits());
-// Writes [3,H,W] (or [1,3,H,W]) in [-1,1] as 8-bit RGB; atomic (temp file + rename).
-Result<void> writeImage(const std::string& path, const at::Tensor& image);
+// Writes [3,H,W] (or [1,3,H,W]) in [-1,1] as 8-bit RGB; atomic (temp file + rename). A PNG
+// carries `metadata` (how it was made: result_metadata.h) in its text chunks; other formats
+// have no place for it and are written without.
+Result<void> writeImage(const std::string& path, const at::Tensor& image, const ResultMetadata& metadata = {});
 
 }  // namespace ns::media

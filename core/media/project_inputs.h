@@ -1,9 +1,9 @@
 #pragma once
 // Loading what a project's sketch needs from disk (core has no codecs): the background image or
-// video, the sprites of cut-out objects (GrabCut on their source image) and of images with alpha,
-// and a painted shapes-world background for a "generate" background whose prompt is a vocabulary
-// background word (sky, grass, ...). The result goes into SketchInputs for renderProject /
-// renderProjectSketch. Errors name the project field and the file.
+// video, the sprites of cut-out objects (GrabCut on their source image) and of images with alpha.
+// "generate" backgrounds and objects are left out: the model paints them (planWithModel in
+// core/engine/model_planning.h; renderProject does it for what is missing). The result goes into
+// SketchInputs for renderProject / renderProjectSketch. Errors name the project field and the file.
 // Thread: any; no shared state.
 
 #include "core/plan/project.h"

@@ -180,6 +180,13 @@ std::string Project::resolvePath(const std::string& stored) const {
 
 // ---- helpers ------------------------------------------------------------------------------
 
+Project Project::untitled() {
+  Project p;
+  p.background.kind = BackgroundKind::Generate;
+  p.background.prompt.clear();  // from the global prompt, whatever the user types there
+  return p;
+}
+
 std::vector<int> Project::drawOrder() const {
   std::vector<int> order(objects.size());
   std::iota(order.begin(), order.end(), 0);
@@ -286,11 +293,12 @@ std::string sourceKindName(SourceKind k) {
     case SourceKind::BuiltinShape: return "shape";
     case SourceKind::CutOut: return "cutout";
     case SourceKind::ImageWithAlpha: return "image";
+    case SourceKind::Generate: return "generate";
     default: return "invalid";
   }
 }
 SourceKind sourceKindFromName(const std::string& s) {
-  for (SourceKind k : {SourceKind::BuiltinShape, SourceKind::CutOut, SourceKind::ImageWithAlpha})
+  for (SourceKind k : {SourceKind::BuiltinShape, SourceKind::CutOut, SourceKind::ImageWithAlpha, SourceKind::Generate})
     if (sourceKindName(k) == s) return k;
   return SourceKind::Invalid;
 }

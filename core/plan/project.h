@@ -14,9 +14,11 @@
 // resolved with resolvePath().
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/plan/edit_mask.h"
 #include "core/plan/scene.h"
 #include "core/plan/trajectory.h"
 #include "core/util/result.h"
@@ -40,7 +42,8 @@ enum class BackgroundKind {
   Gradient,   // `colour` -> `colour2` along `direction`
   ImageFile,  // still image at `path` (the caller loads it: core has no image codecs)
   VideoFile,  // video at `path` (caller loads it), frame i of the video behind frame i
-  Generate,   // made by the model from `prompt` (e.g. "grass"); the caller renders it
+  Generate,   // made by the model from `prompt` ("" = the global prompt without the objects);
+              // core/engine/model_planning.h renders it
 };
 
 // Persisted by name ("vertical" = top to bottom, "horizontal" = left to right).
@@ -52,15 +55,20 @@ struct Background {
   Rgb8 colour2{0, 0, 0};       // Gradient end
   GradientDirection direction = GradientDirection::Vertical;
   std::string path;    // ImageFile / VideoFile, as written in the file
-  std::string prompt;  // Generate
+  std::string prompt;  // Generate ("" = derived from the global prompt, see plannedBackgroundPrompt)
+  // Generate: seed of the model's render; unset = the project seed. The window's re-roll button
+  // sets it, so a new background does not change the noise of the render itself.
+  std::optional<uint64_t> seed;
 };
 
-// Persisted by name ("shape", "cutout", "image"); add new values at the end.
+// Persisted by name ("shape", "cutout", "image", "generate"); add new values at the end.
 enum class SourceKind {
   Invalid = 0,
   BuiltinShape,    // flat-coloured vocabulary shape `shape` in vocabulary colour `colour`
   CutOut,          // the part of image `path` inside `sourceBox` (mask from the cut-out tool)
   ImageWithAlpha,  // RGBA image `path` used whole
+  Generate,        // rendered by the model from the object's prompt on a plain backdrop and cut out
+                   // (core/engine/model_planning.h); the prompt must not be empty
 };
 
 struct ObjectSource {
@@ -69,6 +77,8 @@ struct ObjectSource {
   std::string colour = "red";  // BuiltinShape: one of Vocabulary::colours()
   std::string path;            // CutOut / ImageWithAlpha, as written in the file
   NormBox sourceBox;           // CutOut: region of the source image, normalised
+  std::optional<uint64_t> seed;  // Generate: seed of the model's render; unset = derived from the
+                                 // project seed and the object's id (the re-roll button sets it)
 };
 
 struct ProjectObject {
@@ -113,6 +123,7 @@ struct InversionSettings {
   int skip = 0;             // edit-friendly inversion: steps skipped at the start of the reverse pass
   double cfgSource = 1.0;   // guidance while inverting (source prompt)
   double cfgTarget = 4.0;   // guidance while regenerating (target prompt)
+  EditMask mask;            // the region re-render edits (mask brush); inactive = everywhere
 };
 
 struct ProjectLoadOptions {
@@ -139,6 +150,11 @@ struct Project {
 
   // The file this project was loaded from / saved to ("" for a new project). Not stored in the file.
   std::string filePath;
+
+  // What a new document starts as (File → New): the defaults above, but a background the model
+  // paints from the global prompt, so a first render from a prompt alone follows the prompt
+  // instead of a white sketch.
+  static Project untitled();
 
   // --- files -------------------------------------------------------------------------------
   // Reads, migrates and validates `path`; on success replaces *this (and sets filePath), on

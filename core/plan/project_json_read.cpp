@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <set>
 
+#include "core/plan/edit_mask_json.h"
 #include "core/plan/project_json.h"
 
 namespace ns {
@@ -61,6 +62,14 @@ class Reader {
       if (v < int64_t(INT32_MIN) || v > int64_t(INT32_MAX)) add(join(path, key), std::to_string(v) + " is out of range");
       else out = Int(v);
     }
+  }
+
+  void readOptionalSeed(const J& obj, const std::string& path, const char* key, std::optional<uint64_t>& out) {
+    if (!obj.contains(key)) return;
+    uint64_t v = 0;
+    const size_t before = m_problems.size();
+    readInt(obj, path, key, v, false);
+    if (m_problems.size() == before) out = v;
   }
 
   void readDouble(const J& obj, const std::string& path, const char* key, double& out, bool required) {
@@ -154,8 +163,10 @@ void readBackground(Reader& r, const J& j, const std::string& path, Background& 
       r.readString(j, path, "path", b.path, true);
       break;
     case BackgroundKind::Generate:
-      r.onlyKeys(j, path, {"kind", "prompt"});
-      r.readString(j, path, "prompt", b.prompt, true);
+      // Both optional: an empty prompt derives one from the global prompt, no seed uses the project's.
+      r.onlyKeys(j, path, {"kind", "prompt", "seed"});
+      r.readString(j, path, "prompt", b.prompt, false);
+      r.readOptionalSeed(j, path, "seed", b.seed);
       break;
     default: break;
   }
@@ -163,7 +174,7 @@ void readBackground(Reader& r, const J& j, const std::string& path, Background& 
 
 void readSource(Reader& r, const J& j, const std::string& path, ObjectSource& s) {
   if (!r.isObject(j, path)) return;
-  r.readName(j, path, "kind", s.kind, true, sourceKindFromName, "shape, cutout, image");
+  r.readName(j, path, "kind", s.kind, true, sourceKindFromName, "shape, cutout, image, generate");
   switch (s.kind) {
     case SourceKind::BuiltinShape:
       r.onlyKeys(j, path, {"kind", "shape", "colour"});
@@ -178,6 +189,10 @@ void readSource(Reader& r, const J& j, const std::string& path, ObjectSource& s)
     case SourceKind::ImageWithAlpha:
       r.onlyKeys(j, path, {"kind", "path"});
       r.readString(j, path, "path", s.path, true);
+      break;
+    case SourceKind::Generate:
+      r.onlyKeys(j, path, {"kind", "seed"});
+      r.readOptionalSeed(j, path, "seed", s.seed);
       break;
     default: break;
   }
@@ -254,7 +269,9 @@ void projectFromJson(const ProjectJson& j, Project& p, std::vector<std::string>&
   r.readString(j, "", "negative_prompt", p.negativePrompt, false);
   r.readInt(j, "", "seed", p.seed, true);
   r.readString(j, "", "model", p.model, true);
-  if (const J* b = r.field(j, "", "background", true)) readBackground(r, *b, "background", p.background);
+  // No background set: the model paints one from the global prompt (Project::untitled()).
+  if (const J* b = r.field(j, "", "background", false)) readBackground(r, *b, "background", p.background);
+  else p.background = Project::untitled().background;
   if (const J* objs = r.field(j, "", "objects", true)) {
     if (!objs->is_array()) {
       r.add("objects", std::string("expected an array, got ") + Reader::describe(*objs));
@@ -287,10 +304,11 @@ void projectFromJson(const ProjectJson& j, Project& p, std::vector<std::string>&
   }
   if (const J* s = r.field(j, "", "inversion", false)) {
     if (r.isObject(*s, "inversion")) {
-      r.onlyKeys(*s, "inversion", {"skip", "cfg_source", "cfg_target"});
+      r.onlyKeys(*s, "inversion", {"skip", "cfg_source", "cfg_target", "mask"});
       r.readInt(*s, "inversion", "skip", p.inversion.skip, false);
       r.readDouble(*s, "inversion", "cfg_source", p.inversion.cfgSource, false);
       r.readDouble(*s, "inversion", "cfg_target", p.inversion.cfgTarget, false);
+      if (const auto m = s->find("mask"); m != s->end()) editMaskFromJson(*m, "inversion.mask", p.inversion.mask, problems);
     }
   }
 }

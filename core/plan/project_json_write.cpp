@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "core/plan/edit_mask_json.h"
 #include "core/plan/project_json.h"
 
 namespace ns {
@@ -24,7 +25,10 @@ ProjectJson backgroundJson(const Background& b) {
       break;
     case BackgroundKind::ImageFile:
     case BackgroundKind::VideoFile: j["path"] = b.path; break;
-    case BackgroundKind::Generate: j["prompt"] = b.prompt; break;
+    case BackgroundKind::Generate:
+      j["prompt"] = b.prompt;
+      if (b.seed) j["seed"] = *b.seed;
+      break;
     default: break;
   }
   return j;
@@ -43,6 +47,9 @@ ProjectJson sourceJson(const ObjectSource& s) {
       j["box"] = boxJson(s.sourceBox);
       break;
     case SourceKind::ImageWithAlpha: j["path"] = s.path; break;
+    case SourceKind::Generate:
+      if (s.seed) j["seed"] = *s.seed;
+      break;
     default: break;
   }
   return j;
@@ -106,6 +113,9 @@ ProjectJson projectToJson(const Project& p) {
   j["inversion"] = ProjectJson{{"skip", p.inversion.skip},
                                {"cfg_source", p.inversion.cfgSource},
                                {"cfg_target", p.inversion.cfgTarget}};
+  // Written only when set, so projects without a mask keep their bytes (and older builds read them).
+  if (p.inversion.mask.active() || p.inversion.mask.feather != 0.f)
+    j["inversion"]["mask"] = editMaskToJson(p.inversion.mask);
   return j;
 }
 

@@ -73,6 +73,10 @@ void checkObject(Checker& c, const Project& p, size_t index, std::set<std::strin
       c.box(sp + ".box", o.source.sourceBox, 0.0, 1.0);
       break;
     case SourceKind::ImageWithAlpha: c.notEmpty(sp + ".path", o.source.path); break;
+    case SourceKind::Generate:
+      // The model paints the object from its prompt: without one there is nothing to paint.
+      if (o.prompt.find_first_not_of(" \t\r\n") == std::string::npos) c.add(path + ".prompt", "must say what to generate (the source is \"generate\")");
+      break;
     default: c.add(sp + ".kind", "is not set"); break;
   }
 
@@ -111,7 +115,7 @@ std::vector<std::string> Project::problems(const ProjectLoadOptions& options) co
       break;
     case BackgroundKind::ImageFile:
     case BackgroundKind::VideoFile: c.notEmpty("background.path", background.path); break;
-    case BackgroundKind::Generate: c.notEmpty("background.prompt", background.prompt); break;
+    case BackgroundKind::Generate: break;  // an empty prompt is derived from the global one
     default: c.add("background.kind", "is not set"); break;
   }
 
@@ -132,6 +136,7 @@ std::vector<std::string> Project::problems(const ProjectLoadOptions& options) co
   c.intRange("inversion.skip", inversion.skip, 0, std::max(0, render.steps - 1));
   c.range("inversion.cfg_source", inversion.cfgSource, 0.0, 100.0);
   c.range("inversion.cfg_target", inversion.cfgTarget, 0.0, 100.0);
+  for (std::string& m : inversion.mask.problems(frames, "inversion.mask")) out.push_back(std::move(m));
   return out;
 }
 

@@ -1,0 +1,34 @@
+#pragma once
+// Backdrop matting: cuts the one object out of a picture that the model painted on a plain
+// backdrop (Video-MSG's object cut-outs, ALGORITHMS.md §4.1 step 6, without a detector).
+//
+// Why not GrabCut: core has no OpenCV, and the backdrop here is one we asked the model for, so
+// "how far is this pixel's colour from the backdrop's" is already the signal GrabCut would learn.
+//   1. backdrop colour = per-channel median of a band along the picture's border;
+//   2. threshold τ from how much the border itself varies (textured backdrops get a higher τ);
+//   3. object = the largest 4-connected region farther than τ from the backdrop, with enclosed
+//      holes under 10 % of its area filled (a highlight on a ball; a ring's hole stays open);
+//   4. a one-pixel soft edge outside it: alpha = distance / τ, its colour un-mixed from the
+//      backdrop (straight alpha, no halo of backdrop colour when pasted on another background);
+//   5. the result is cropped to the object's bounds, so a sprite fills the box it is pasted into.
+// Pure ATen on the CPU; any thread.
+
+#include <ATen/core/Tensor.h>
+
+#include "core/plan/scene.h"
+#include "core/util/result.h"
+
+namespace ns {
+
+struct BackdropCutout {
+  at::Tensor rgba;         // [4,h,w] float32 in [0,1], straight alpha, cropped to the object
+  NormBox box;             // where the crop lies in the picture, normalised
+  float threshold = 0;     // τ: colour distance (RGB in [0,1]) that separated object from backdrop
+  float coverage = 0;      // object pixels (alpha ≥ 0.5) / picture pixels
+};
+
+// image: [3,H,W] in [-1,1] (H, W ≥ 8). Errors when nothing stands out from the backdrop or the
+// "object" is the whole picture (the model ignored the backdrop).
+Result<BackdropCutout> cutOutFromBackdrop(const at::Tensor& image);
+
+}  // namespace ns
