@@ -5,7 +5,8 @@
 # under the scratch folder (printed) — fix the loader, add a regression test and the input to
 # the corpus.
 # Usage: scripts/fuzz.sh [--seconds N] [--jobs J] [target...]   (NS_FUZZ_KEEP=1 keeps the scratch folder)
-#   targets: safetensors project model_json noise_file clip_tokenizer diffusers_config torch_checkpoint (default: all)
+#   targets: safetensors project model_json noise_file clip_tokenizer diffusers_config torch_checkpoint
+#            motion_module (default: all)
 #   --jobs J runs J targets at a time (default 1; each target uses one core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,11 +18,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_EACH=$2; shift 2 ;;
     --jobs) JOBS=$2; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -eq 0 ] && targets=(safetensors project model_json noise_file clip_tokenizer diffusers_config torch_checkpoint)
+[ ${#targets[@]} -eq 0 ] && targets=(safetensors project model_json noise_file clip_tokenizer diffusers_config torch_checkpoint
+                                    motion_module)
 
 BUILD_DIR=${NS_FUZZ_BUILD_DIR:-build-fuzz}
 CLANGXX=${NS_FUZZ_CXX:-clang++}

@@ -34,6 +34,7 @@ struct GlobalOptions {
   int unetHeads = 0;          // --unet-heads N / --unet-head-dim N: head split the weights cannot tell
   int unetHeadDim = 0;
   int textHeads = 0;          // --text-heads N (default width/64)
+  std::string motionModule;   // --motion-module FILE: AnimateDiff motion module -> a video model
 };
 
 // Prints an error for a person (stderr, or {"ok":false,...} on stdout with --json); returns the exit code.

@@ -11,6 +11,8 @@
 #include "app/cli/model_loading.h"
 #include "app/cli/sd_model_cli.h"
 #include "core/model/safetensors.h"
+#include "core/model/sd/sd_denoiser.h"
+#include "core/model/sd/sd_video_denoiser.h"
 #include "core/util/torch_runtime.h"
 
 namespace ns::cli {
@@ -37,21 +39,30 @@ nlohmann::json reportJson(const sd::SdModelReport& r) {
           {"load_seconds", r.loadSeconds},
           {"resident_bytes", r.residentBytes},
           {"peak_resident_bytes", r.peakResidentBytes},
-          {"tokenizer", r.tokenizer}};
+          {"tokenizer", r.tokenizer},
+          {"motion_module", r.motionSource.empty()
+                                ? nlohmann::json(nullptr)
+                                : nlohmann::json{{"path", r.motionSource},
+                                                 {"naming", r.motionNaming},
+                                                 {"modules", r.motionModules},
+                                                 {"mid_block", r.motionMidBlock},
+                                                 {"max_frames", r.motionMaxFrames},
+                                                 {"parameters", r.motionParameters}}}};
 }
 
 Error badInput(const std::string& file, const std::string& what) {
   return makeError(ErrorKind::BadInput, file + ": " + what);
 }
 
-// The named input, checked for rank and dtype class; undefined when absent.
+// The named input, checked for rank (rank, or rank2 when given) and dtype class; undefined when absent.
 Result<at::Tensor> input(const SafetensorsFile& in, const std::string& file, const std::string& name, int rank,
-                         bool integer) {
+                         bool integer, int rank2 = -1) {
   auto it = in.tensors.find(name);
   if (it == in.tensors.end()) return at::Tensor();
   const at::Tensor& t = it->second;
-  if (t.dim() != rank)
-    return badInput(file, "tensor '" + name + "' must have " + std::to_string(rank) + " dimensions, it has " +
+  if (t.dim() != rank && t.dim() != rank2)
+    return badInput(file, "tensor '" + name + "' must have " + std::to_string(rank) +
+                              (rank2 > 0 ? " or " + std::to_string(rank2) : std::string()) + " dimensions, it has " +
                               std::to_string(t.dim()));
   if (integer == t.is_floating_point())
     return badInput(file, "tensor '" + name + "' must be " + (integer ? "an integer" : "a float") + " tensor");
@@ -75,14 +86,25 @@ int runModelRun(const GlobalOptions& g, const std::string& path, const std::stri
     if (!ids.ok()) return reportError(g, ids.error());
     if (ids->defined()) out["text.hidden"] = model->text->forward(*ids);
 
-    auto x = input(*in, inputs, "unet.x", 4, false), ctx = input(*in, inputs, "unet.context", 3, false);
+    // unet.x [B,4,h,w], or a clip [B,4,F,h,w]: with a motion module the video UNet, without one
+    // the image UNet on each frame.
+    auto x = input(*in, inputs, "unet.x", 4, false, 5), ctx = input(*in, inputs, "unet.context", 3, false);
     auto t = input(*in, inputs, "unet.t", 1, true);
     for (auto* r : {&x, &ctx, &t})
       if (!r->ok()) return reportError(g, r->error());
     if (x->defined()) {
       if (!t->defined() || !ctx->defined())
         return reportError(g, badInput(inputs, "unet.x needs unet.t [B] and unet.context [B,L,D] beside it"));
-      out["unet.out"] = model->unet->forward(*x, *t, *ctx);
+      if (x->dim() == 5 && model->motion) {
+        out["unet.out"] = sd::forwardVideo(*model->unet, *model->motion, *x, *t, *ctx);
+      } else if (x->dim() == 5) {
+        sd::SdDenoiser frames(model->unet, model->info);
+        out["unet.out"] = frames.predict(*x, *t, Conditioning{*ctx});
+      } else if (model->motion) {  // one frame: a one-frame clip through the motion modules
+        out["unet.out"] = sd::forwardVideo(*model->unet, *model->motion, x->unsqueeze(2), *t, *ctx).squeeze(2);
+      } else {
+        out["unet.out"] = model->unet->forward(*x, *t, *ctx);
+      }
     }
     auto z = input(*in, inputs, "vae.z", 4, false);
     if (!z.ok()) return reportError(g, z.error());
@@ -131,7 +153,8 @@ void addModelRunCommand(CLI::App& model, GlobalOptions& g, CommandTable& table) 
        output = std::make_shared<std::string>();
   run->add_option("path", *path, "Checkpoint: .safetensors/.ckpt file or diffusers folder")->required();
   run->add_option("--inputs", *inputs,
-                  "safetensors with any of: text.ids [B,L] int64; unet.x [B,4,h,w] + unet.t [B] + unet.context [B,L,D]; "
+                  "safetensors with any of: text.ids [B,L] int64; unet.x [B,4,h,w] or a clip [B,4,F,h,w] (with "
+                  "--motion-module: the video UNet) + unet.t [B] + unet.context [B,L,D]; "
                   "vae.z [B,4,h,w] (unscaled); vae.image [B,3,H,W] in [-1,1]")
       ->required();
   run->add_option("-o,--output", *output, "Where to write text.hidden, unet.out, vae.decoded, vae.mean (fp32)")

@@ -22,6 +22,9 @@ void addModelSourceOptions(CLI::App& app, GlobalOptions& g) {
       ->check(CLI::Range(1, 4096));
   app.add_option("--text-heads", g.textHeads, "Text encoder attention heads (default: width / 64)")
       ->check(CLI::Range(1, 1024));
+  app.add_option("--motion-module", g.motionModule,
+                 "AnimateDiff motion module (.safetensors/.ckpt, v2/v3, original or diffusers names) added to a "
+                 "Stable Diffusion 1.x --model: a video model");
 }
 
 Result<sd::SdLoadOptions> sdLoadOptionsFor(const GlobalOptions& g) {
@@ -32,6 +35,7 @@ Result<sd::SdLoadOptions> sdLoadOptionsFor(const GlobalOptions& g) {
   o.unetHeads.heads = g.unetHeads;
   o.unetHeads.headDim = g.unetHeadDim;
   o.textHeads = g.textHeads;
+  o.motionModule = g.motionModule;
   o.device = resolveDevice(g.device);
   if (auto mem = availableMemory(o.device)) o.availableBytes = uint64_t(std::max<int64_t>(mem->bytes, 0));
   return o;
@@ -48,6 +52,10 @@ Result<ModelBundle> loadModelFor(const GlobalOptions& g) {
                        "the built-in model was not found (looked in $NS_BUILTIN_MODEL_DIR, <install>/share/noisestudio/"
                        "models/builtin and the source tree's resources/models/builtin)");
   }
+  if (!g.motionModule.empty() && modelPathKind(dir) != ModelPathKind::SdCheckpoint)
+    return makeError(ErrorKind::BadInput, g.motionModule + ": a motion module goes with a Stable Diffusion --model "
+                                                           "(.safetensors/.ckpt file or diffusers folder), not with " +
+                                              (g.model.empty() ? std::string("the built-in model") : g.model));
   if (modelPathKind(dir) == ModelPathKind::SdCheckpoint) {
     auto o = sdLoadOptionsFor(g);
     if (!o.ok()) return o.error();

@@ -110,3 +110,43 @@ put("model_json", "pack_latent_video.json", json.dumps(pack, indent=1))
 for i, text in enumerate(["a cat", "hello world!! it's 42", "<|startoftext|>hello<|endoftext|> 's 't 're",
                           "Caf\u00e9 \u732b  tabs\tand\nnewlines", "!!!!''''" * 8]):
     put("clip_tokenizer", "prompt%d.txt" % i, bytes([(i * 13) % 256]) + text.encode())
+
+# --- AnimateDiff motion modules (names/layout inference) ---------------------------------------
+def motion_module(sites, diffusers=False, pe=16, ch=32, inner=8):
+    """A tiny full motion module (F16 zeros) at each site, in the original or diffusers names."""
+    def z(*shape):
+        n = 1
+        for s in shape:
+            n *= s
+        return ("F16", list(shape), b"\x00\x00" * n)
+    t = {}
+    for site in sites:
+        top = site + ("." if diffusers else ".temporal_transformer.")
+        t[top + "norm.weight"], t[top + "norm.bias"] = z(ch), z(ch)
+        t[top + "proj_in.weight"], t[top + "proj_in.bias"] = z(inner, ch), z(inner)
+        t[top + "proj_out.weight"], t[top + "proj_out.bias"] = z(ch, inner), z(ch)
+        blk = top + "transformer_blocks.0."
+        for a in range(2):
+            att = blk + ("attn%d." % (a + 1) if diffusers else "attention_blocks.%d." % a)
+            for p in ("to_q", "to_k", "to_v"):
+                t[att + p + ".weight"] = z(inner, inner)
+            t[att + "to_out.0.weight"], t[att + "to_out.0.bias"] = z(inner, inner), z(inner)
+            nrm = blk + ("norm%d." % (a + 1) if diffusers else "norms.%d." % a)
+            t[nrm + "weight"], t[nrm + "bias"] = z(inner), z(inner)
+            if not diffusers:
+                t[att + "pos_encoder.pe"] = z(1, pe, inner)
+        if diffusers:
+            t[blk + "pos_embed.pe"] = z(1, pe, inner)
+        t[blk + "ff.net.0.proj.weight"], t[blk + "ff.net.0.proj.bias"] = z(inner * 8, inner), z(inner * 8)
+        t[blk + "ff.net.2.weight"], t[blk + "ff.net.2.bias"] = z(inner, inner * 4), z(inner)
+        ff = blk + ("norm3." if diffusers else "ff_norm.")
+        t[ff + "weight"], t[ff + "bias"] = z(inner), z(inner)
+    return safetensors(t)
+
+
+v3_sites = ["down_blocks.0.motion_modules.0", "up_blocks.0.motion_modules.0", "up_blocks.0.motion_modules.1"]
+put("motion_module", "v3_original.safetensors", motion_module(v3_sites))
+put("motion_module", "v3_diffusers.safetensors", motion_module(v3_sites, diffusers=True))
+put("motion_module", "v2_mid_original.safetensors",
+    motion_module(v3_sites[:1] + ["mid_block.motion_modules.0"] + v3_sites[1:], pe=32))
+put("motion_module", "bad_global.ckpt", open(os.path.join(ROOT, "tests/data/motion/mm_bad_global.ckpt"), "rb").read())

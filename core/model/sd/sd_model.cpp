@@ -11,9 +11,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
+#include "core/model/sd/motion_file.h"
 #include "core/model/sd/sd_codec.h"
 #include "core/model/sd/sd_denoiser.h"
+#include "core/model/sd/sd_video_denoiser.h"
 
 namespace ns::sd {
 
@@ -165,7 +168,17 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
     return makeError(ErrorKind::BadInput, path + ": the text encoder is " + std::to_string(textCfg->width) +
                                            " wide but the UNet's cross-attention takes " + std::to_string(unetCfg->contextDim));
 
-  r.estimatedBytes = (floatValues(c.weights) + floatValues(c.text)) * 4;
+  // The motion module's layout and fit with this UNet, before anything big is allocated.
+  std::optional<MotionModuleFile> motionFile;
+  if (!o.motionModule.empty()) {
+    auto mf = readMotionModuleFile(o.motionModule, o.motionHeads);
+    if (!mf.ok()) return badFile(mf.error());
+    auto fits = checkMotionFitsUnet(mf->config, *unetCfg, o.motionModule, path);
+    if (!fits.ok()) return fits.error();
+    motionFile = std::move(*mf);
+  }
+
+  r.estimatedBytes = (floatValues(c.weights) + floatValues(c.text) + (motionFile ? floatValues(motionFile->weights) : 0)) * 4;
   if (o.availableBytes > 0 && r.estimatedBytes > o.availableBytes)
     return makeError(ErrorKind::Model, path + ": the model needs about " + gib(r.estimatedBytes) +
                                            " in fp32 but only " + gib(o.availableBytes) + " is available");
@@ -174,6 +187,18 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   auto unet = SdUnet::create(*unetCfg, c.weights, kUnetPrefix, path);
   if (!unet.ok()) return badFile(unet.error());
   releaseStoredPages(c.weights, kUnetPrefix);
+  if (motionFile) {
+    auto motion = MotionModules::create(motionFile->config, motionFile->weights, o.motionModule);
+    if (!motion.ok()) return badFile(motion.error());
+    m.motion = *motion;
+    r.motionSource = o.motionModule;
+    r.motionNaming = motionFile->config.naming;
+    r.motionModules = int(motionFile->config.modules.size());
+    r.motionMaxFrames = motionFile->config.maxFrames;
+    r.motionMidBlock = motionFile->config.midBlock;
+    r.motionParameters = m.motion->parameterCount();
+    motionFile.reset();
+  }
   step("vae", 2);
   auto vae = SdVae::create(*vaeCfg, c.weights, kVaePrefix, path);
   if (!vae.ok()) return badFile(vae.error());
@@ -204,7 +229,8 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   r.defaultImageSize = c.family == SdFamily::Sd2 && pred == PredictionType::VPrediction ? 768 : 512;
   info.sampleSize = r.defaultImageSize / vaeCfg->downscale();
   info.sizeMultiple = 1;  // Upsample follows the skip sizes: any multiple of the VAE's 8 px
-  info.isVideo = false;
+  info.isVideo = m.motion != nullptr;
+  if (m.motion) info.id += "+" + fs::path(o.motionModule).filename().string();
   info.prediction = pred;
   info.schedule = c.schedule;
   r.prediction = toString(pred);
@@ -241,6 +267,7 @@ Result<SdModel> loadSdModel(const std::string& path, const SdLoadOptions& o) {
   if (o.device != "cpu") {
     m.unet->to(o.device, at::kFloat);
     m.vae->to(o.device, at::kFloat);
+    if (m.motion) m.motion->to(o.device, at::kFloat);
   }
   step("done", 5);
   r.loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -255,7 +282,8 @@ Result<ModelBundle> toModelBundle(const SdModel& m) {
   if (!m.conditioner)
     return makeError(ErrorKind::Model, m.report.source + ": no prompt encoder: " + m.report.tokenizer);
   ModelBundle b;
-  b.denoiser = std::make_shared<SdDenoiser>(m.unet, m.info);
+  if (m.motion) b.denoiser = std::make_shared<SdVideoDenoiser>(m.unet, m.motion, m.info);
+  else b.denoiser = std::make_shared<SdDenoiser>(m.unet, m.info);
   b.codec = std::make_shared<SdCodec>(m.vae, m.report.latentScale);
   b.text = m.conditioner;
   b.sourcePath = m.report.source;

@@ -15,6 +15,7 @@
 
 #include "core/model/model_bundle.h"
 #include "core/model/sd/clip_text_model.h"
+#include "core/model/sd/motion_module.h"
 #include "core/model/sd/sd_checkpoint.h"
 #include "core/model/sd/sd_text_conditioner.h"
 #include "core/model/sd/sd_unet.h"
@@ -28,6 +29,10 @@ struct SdLoadOptions {
   int64_t textHeads = 0;             // override of the text tower's heads (0: width / 64)
   std::string tokenizerDir;          // a folder with vocab.json + merges.txt (overrides the lookup)
   std::string device = "cpu";
+  // An AnimateDiff motion module (.safetensors/.ckpt, original or diffusers names) to add to the
+  // UNet: the model becomes a video model (SdVideoDenoiser). Empty: an image model.
+  std::string motionModule;
+  int motionHeads = 8;               // AnimateDiff's temporal attention heads (the weights do not say)
   uint64_t availableBytes = 0;       // free memory on `device`; 0: not checked
   // Called between the load's parts ("reading", "unet", "vae", "text", "done"), done of total;
   // on the loading thread. Loading a 2 GB file takes tens of seconds on a CPU: show it.
@@ -49,6 +54,11 @@ struct SdModelReport {
   uint64_t residentBytes = 0;        // VmRSS after loading
   uint64_t peakResidentBytes = 0;    // VmHWM after loading
   std::string tokenizer;             // the vocabulary used, or why there is none
+  // With a motion module (empty source: none).
+  std::string motionSource, motionNaming;  // naming: "animatediff" or "diffusers"
+  int motionModules = 0, motionMaxFrames = 0;
+  bool motionMidBlock = false;
+  int64_t motionParameters = 0;
 };
 
 struct SdModel {
@@ -56,6 +66,7 @@ struct SdModel {
   std::shared_ptr<SdVae> vae;
   std::shared_ptr<ClipTextModel> text;
   std::shared_ptr<SdTextConditioner> conditioner;  // null when no CLIP vocabulary was found
+  std::shared_ptr<MotionModules> motion;           // null for an image model
   DenoiserInfo info;
   SdModelReport report;
 };

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 
 #include "core/model/module_weights.h"
 #include "core/model/sd/sd_attention.h"
@@ -175,7 +176,11 @@ struct BlockImpl : tnn::Module {
     });
   }
   Tensor forward(Tensor x, const Tensor& emb, const Tensor& ctx, at::IntArrayRef up = {}) {
-    for (auto& f : layers) x = f(x, emb, ctx, up);
+    return forwardRange(std::move(x), emb, ctx, up, 0, layers.size());
+  }
+  // Layers [from, to) only: a temporal layer goes between them (SdUnet::SiteHook).
+  Tensor forwardRange(Tensor x, const Tensor& emb, const Tensor& ctx, at::IntArrayRef up, size_t from, size_t to) {
+    for (size_t i = from; i < to && i < layers.size(); ++i) x = layers[i](x, emb, ctx, up);
     return x;
   }
 };
@@ -186,6 +191,11 @@ struct UnetNetImpl : tnn::Module {
   tnn::Sequential time_embed{nullptr}, out{nullptr};
   std::vector<Block> input, output;
   Block middle{nullptr};
+  // Where AnimateDiff puts its motion modules: after each ResBlock(+attention) input block, and in
+  // each output block after the ResBlock(+attention), before its Upsample.
+  std::vector<std::optional<UnetSite>> inputSites;
+  std::vector<UnetSite> outputSites;
+  std::vector<bool> outputUpsamples;
 
   explicit UnetNetImpl(const UnetConfig& c) : cfg(c) {
     const int mc = c.modelChannels, emb = c.timeEmbedDim();
@@ -198,6 +208,7 @@ struct UnetNetImpl : tnn::Module {
     Block first;
     first->add(conv(c.inChannels, mc, 3));
     input.push_back(first);
+    inputSites.emplace_back();
     int ch = mc;
     for (int level = 0; level < c.levels(); ++level) {
       for (int r = 0; r < c.numResBlocks; ++r) {
@@ -206,12 +217,14 @@ struct UnetNetImpl : tnn::Module {
         ch = c.channelMult[level] * mc;
         if (c.attnAtLevel[level]) b->add(st(ch, level));
         input.push_back(b);
+        inputSites.push_back(UnetSite{UnetSite::Part::Down, level, r});
         skipChans.push_back(ch);
       }
       if (level + 1 < c.levels()) {
         Block b;
         b->add(Downsample(ch));
         input.push_back(b);
+        inputSites.emplace_back();
         skipChans.push_back(ch);
       }
     }
@@ -230,29 +243,47 @@ struct UnetNetImpl : tnn::Module {
         b->add(ResBlock(ch + skip, c.channelMult[level] * mc, emb));
         ch = c.channelMult[level] * mc;
         if (c.attnAtLevel[level]) b->add(st(ch, level));
-        if (level > 0 && r == c.numResBlocks) b->add(Upsample(ch));
+        const bool up = level > 0 && r == c.numResBlocks;
+        if (up) b->add(Upsample(ch));
         output.push_back(b);
+        outputSites.push_back({UnetSite::Part::Up, c.levels() - 1 - level, r});
+        outputUpsamples.push_back(up);
         outList->push_back(b);
       }
     }
     out = register_module("out", tnn::Sequential(groupNorm(ch, 1e-5), tnn::SiLU(), conv(ch, c.outChannels, 3)));
   }
 
-  Tensor forward(const Tensor& x, const Tensor& t, const Tensor& context) {
+  Tensor forward(const Tensor& x, const Tensor& t, const Tensor& context, const SdUnet::SiteHook* atSite) {
     Tensor emb = time_embed->forward(timestepEmbedding(t, cfg.modelChannels));
     std::vector<Tensor> skips;
     Tensor h = x;
-    for (auto& b : input) {
-      h = b->forward(h, emb, context);
+    for (size_t i = 0; i < input.size(); ++i) {
+      h = input[i]->forward(h, emb, context);
+      if (atSite && inputSites[i]) h = (*atSite)(*inputSites[i], h);
       skips.push_back(h);
     }
-    h = middle->forward(h, emb, context);
-    for (auto& b : output) {
+    if (atSite) {  // mid: ResBlock, SpatialTransformer, [temporal], ResBlock
+      h = middle->forwardRange(h, emb, context, {}, 0, 2);
+      h = (*atSite)(UnetSite{UnetSite::Part::Mid, 0, 0}, h);
+      h = middle->forwardRange(h, emb, context, {}, 2, middle->layers.size());
+    } else {
+      h = middle->forward(h, emb, context);
+    }
+    for (size_t i = 0; i < output.size(); ++i) {
+      auto& b = output[i];
       h = torch::cat({h, skips.back()}, 1);
       skips.pop_back();
       std::vector<int64_t> up;
       if (!skips.empty()) up = {skips.back().size(2), skips.back().size(3)};
-      h = b->forward(h, emb, context, up);
+      if (atSite) {
+        const size_t n = b->layers.size(), beforeUp = outputUpsamples[i] ? n - 1 : n;
+        h = b->forwardRange(h, emb, context, up, 0, beforeUp);
+        h = (*atSite)(outputSites[i], h);
+        h = b->forwardRange(h, emb, context, up, beforeUp, n);
+      } else {
+        h = b->forward(h, emb, context, up);
+      }
     }
     return out->forward(h);
   }
@@ -300,6 +331,10 @@ WeightMap SdUnet::state(const std::string& prefix) const {
 }
 
 at::Tensor SdUnet::forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context) {
+  return forward(x, t, context, SiteHook());
+}
+
+at::Tensor SdUnet::forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context, const SiteHook& atSite) {
   c10::InferenceMode guard;
   TORCH_CHECK(x.dim() == 4 && x.size(1) == m->net->cfg.inChannels, "SdUnet: x must be [B,", m->net->cfg.inChannels,
               ",h,w], got ", x.sizes());
@@ -312,7 +347,8 @@ at::Tensor SdUnet::forward(const at::Tensor& x, const at::Tensor& t, const at::T
   at::Tensor ctx = context.to(m->device, m->dtype);
   if (ctx.size(0) == 1 && b > 1) ctx = ctx.expand({b, ctx.size(1), ctx.size(2)});
   TORCH_CHECK(ctx.size(0) == b, "SdUnet: context batch ", ctx.size(0), " does not match x batch ", b);
-  return m->net->forward(x.to(m->device, m->dtype), steps, ctx).to(x.device(), x.scalar_type());
+  return m->net->forward(x.to(m->device, m->dtype), steps, ctx, atSite ? &atSite : nullptr)
+      .to(x.device(), x.scalar_type());
 }
 
 const UnetConfig& SdUnet::config() const { return m->net->cfg; }

@@ -13,10 +13,12 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/model/sd/unet_config.h"
+#include "core/model/sd/unet_site.h"
 #include "core/model/sd/weight_map.h"
 #include "core/util/result.h"
 
@@ -35,6 +37,11 @@ class SdUnet {
 
   // x [B,C,h,w] float, t [B] int64 (or one value), context [B,L,D] float -> [B,outC,h,w].
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context);
+  // The same with a layer inserted at every UnetSite (AnimateDiff's motion modules, frames folded
+  // into the batch): atSite(site, h) gets the hidden state [B,C,h',w'] there and returns what the
+  // network continues with. Called for every site in order, down, mid, up.
+  using SiteHook = std::function<at::Tensor(const UnetSite& site, const at::Tensor& h)>;
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context, const SiteHook& atSite);
   const UnetConfig& config() const;
   int64_t parameterCount() const;
   // The weights as "prefix<LDM name>" -> fp32 CPU tensor (what a single file stores).
