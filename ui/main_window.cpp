@@ -23,6 +23,7 @@
 #include "ui/frame_convert.h"
 #include "ui/jobs/job_controller.h"
 #include "ui/preview/preview_widget.h"
+#include "ui/app_icon.h"
 #include "ui/project_document.h"
 #include "ui/widgets/error_banner.h"
 #include "ui/widgets/job_progress_bar.h"
@@ -32,7 +33,7 @@ namespace ns::ui {
 
 MainWindow::MainWindow(QWidget* parent, MainWindowOptions options)
     : QMainWindow(parent), m_options(std::move(options)) {
-  setWindowIcon(QIcon(QStringLiteral(":/icons/noisestudio.svg")));
+  setWindowIcon(appIcon());
   setAcceptDrops(true);
   m_doc = new ProjectDocument(this);
   m_jobs = new JobController(this);

@@ -80,9 +80,8 @@ void MainWindow::connectJobs() {
       m_model->setCurrent(builtin ? QStringLiteral("builtin") : m_loadedChoice->path,
                           builtin ? tr("built-in shapes model") : QFileInfo(m_loadedChoice->path).fileName());
     }
-    // Sizes follow the model: its native size and the usual ones on its grid.
-    const int native = m_jobs->modelNativeSize();
-    m_properties->setSizeChoices(squareSizesFor(native, m_jobs->modelSizeGrid()), native);
+    // Sizes follow the model: its native size, the usual squares and aspect ratios on its grid.
+    m_properties->setSizeChoices(sizeChoicesFor(m_jobs->modelNativeSize(), m_jobs->modelSizeGrid()));
     statusBar()->showMessage(tr("Model ready"), 3000);
   });
 }

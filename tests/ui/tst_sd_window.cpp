@@ -126,6 +126,20 @@ void TstSdWindow::sizesFollowTheModel() {
   QCOMPARE(ns::ui::squareSizesFor(64, 16), (QList<int>{32, 64, 96, 128}));
   QCOMPARE(ns::ui::squareSizesFor(96, 32), (QList<int>{96, 192}));  // 48 and 144 are off a 32 px grid
   QCOMPARE(ns::ui::squareSizesFor(0, 8), QList<int>{});
+  // Aspect ratios: the native size is the short side, the long side on the grid.
+  QStringList sd1;
+  for (const auto& c : ns::ui::sizeChoicesFor(512, 8))
+    sd1 << QString("%1x%2 %3").arg(c.size.width()).arg(c.size.height()).arg(c.label);
+  for (const char* expected : {"512x512 512 × 512 (native)", "768x512 768 × 512 (3:2 landscape)",
+                               "512x768 512 × 768 (2:3 portrait)", "680x512 680 × 512 (4:3 landscape)",
+                               "912x512 912 × 512 (16:9 landscape)", "512x912 512 × 912 (9:16 portrait)"})
+    QVERIFY2(sd1.contains(expected), qPrintable(QString("%1 not in: %2").arg(expected, sd1.join(", "))));
+  QCOMPARE(ns::ui::sizeChoicesFor(512, 8).size(), 7 + 6);
+  for (const auto& c : ns::ui::sizeChoicesFor(64, 16)) {
+    QVERIFY2(c.size.width() % 16 == 0 && c.size.height() % 16 == 0, qPrintable(c.label));
+    QVERIFY2(std::min(c.size.width(), c.size.height()) >= 32, qPrintable(c.label));
+  }
+  QVERIFY(ns::ui::sizeChoicesFor(0, 8).isEmpty());
 }
 
 void TstSdWindow::checkpointListedDroppedAndRendered() {
@@ -185,18 +199,28 @@ void TstSdWindow::checkpointListedDroppedAndRendered() {
   QCOMPARE(w.document()->project().height, 512);
   w.document()->undoStack()->undo();
   QCOMPARE(w.document()->project().width, 64);
+  // Portraits and landscapes are offered too, and set both sides.
+  sizes->setCurrentIndex(sizes->findText("512 × 768 (2:3 portrait)"));
+  QVERIFY(sizes->currentIndex() >= 0);
+  emit sizes->activated(sizes->currentIndex());
+  QCOMPARE(w.document()->project().width, 512);
+  QCOMPARE(w.document()->project().height, 768);
+  w.document()->undoStack()->undo();
+  QCOMPARE(w.document()->project().height, 64);
 
-  // A 2-frame, 2-step render from pure noise at 64 px: previews arrive before the result.
+  // A 2-frame, 2-step render from pure noise at 96 x 64 (a small landscape): previews arrive
+  // before the result, both at the project's size.
   editProject(w, [](ns::Project& p) {
+    p.width = 96;
     p.frames = 2;
     p.render.steps = 2;
     p.render.noiseRatio = 1.0;
     p.prompt = "a cat";
   });
   QStringList events;
-  ns::FrameBuffer firstPreview;
+  ns::FrameBuffer lastPreview;  // the denoising's (the model-planned background's come first)
   const auto onPreview = connect(w.jobs(), &ns::ui::JobController::previewReady, this, [&](ns::ui::RequestId, const ns::FrameBuffer& f) {
-    if (firstPreview.empty()) firstPreview = f;
+    lastPreview = f;
     events << "preview";
   });
   const auto onResult = connect(w.jobs(), &ns::ui::JobController::resultReady, this, [&](ns::ui::RequestId, ns::ui::JobKind, const ns::ui::JobOutput&) {
@@ -207,16 +231,16 @@ void TstSdWindow::checkpointListedDroppedAndRendered() {
   QTRY_VERIFY_WITH_TIMEOUT(events.contains("result"), 120000);
   QVERIFY2(w.errorBanner()->isHidden(), qPrintable(w.errorBanner()->message()));
   QCOMPARE(w.resultFrames().count, 2);
-  QCOMPARE(w.resultFrames().width, 64);
+  QCOMPARE(w.resultFrames().width, 96);
   QCOMPARE(w.resultFrames().height, 64);
   QVERIFY2(events.size() >= 2 && events.first() == "preview" && events.last() == "result", qPrintable(events.join(", ")));
-  QCOMPARE(firstPreview.width, 64);
-  QCOMPARE(firstPreview.height, 64);
-  QCOMPARE(firstPreview.channels, 3);
+  QCOMPARE(lastPreview.width, 96);
+  QCOMPARE(lastPreview.height, 64);
+  QCOMPARE(lastPreview.channels, 3);
   double perStep = 0;
   for (const auto& args : progress)
     if (args.at(4).toString() == "denoise") perStep = std::max(perStep, args.at(5).toDouble());
-  qInfo("tiny SD render at 64 px: %.3f s/step, %lld previews", perStep, static_cast<long long>(events.count("preview")));
+  qInfo("tiny SD render at 96 x 64 px: %.3f s/step, %lld previews", perStep, static_cast<long long>(events.count("preview")));
   QVERIFY2(perStep > 0, "the progress must carry seconds per step once a denoising step ran");
 
   // An SDXL file dropped: the banner names the file and the family; the current model stays.
@@ -230,7 +254,7 @@ void TstSdWindow::checkpointListedDroppedAndRendered() {
   events.clear();
   w.render();
   QTRY_VERIFY_WITH_TIMEOUT(events.contains("result"), 120000);
-  QCOMPARE(w.resultFrames().width, 64);
+  QCOMPARE(w.resultFrames().width, 96);
   disconnect(onPreview);
   disconnect(onResult);
 }

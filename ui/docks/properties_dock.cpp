@@ -63,7 +63,7 @@ PropertiesDock::PropertiesDock(QWidget* parent) : QDockWidget(tr("Properties"), 
   m_method->addItem(tr("DDIM-invert the sketch"), int(InitMethod::DdimInversion));
 
   m_size = new QComboBox(body);
-  m_size->setToolTip(tr("Image size: the model's native size and the usual sizes on its grid (square only for now)"));
+  m_size->setToolTip(tr("Image size: the model's native size and the usual sizes on its grid and portrait/landscape aspect ratios with the native size as the short side"));
 
   form->addRow(tr("Size"), m_size);
   form->addRow(tr("Prompt"), m_prompt);
@@ -134,20 +134,18 @@ void PropertiesDock::setValues(const RenderValues& v) {
   m_size->clear();
   const QSize current(v.width, v.height);
   bool listed = false;
-  for (int s : m_sizes) {
-    const QString label = s == m_nativeSize ? tr("%1 × %1 (native)").arg(s) : tr("%1 × %1").arg(s);
-    m_size->addItem(label, QSize(s, s));
-    listed = listed || QSize(s, s) == current;
+  for (const SizeChoice& c : m_sizes) {
+    m_size->addItem(c.label, c.size);
+    listed = listed || c.size == current;
   }
   if (!listed) m_size->addItem(tr("%1 × %2").arg(v.width).arg(v.height), current);
   m_size->setCurrentIndex(std::max(0, m_size->findData(current)));
   m_filling = false;
 }
 
-void PropertiesDock::setSizeChoices(const QList<int>& sizes, int nativeSize) {
+void PropertiesDock::setSizeChoices(const QList<SizeChoice>& sizes) {
   RenderValues v = values();
   m_sizes = sizes;
-  m_nativeSize = nativeSize;
   setValues(v);
 }
 

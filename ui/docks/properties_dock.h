@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "core/plan/project.h"
+#include "ui/docks/model_sizes.h"
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -60,9 +61,9 @@ class PropertiesDock : public QDockWidget {
   QPlainTextEdit* promptEdit() const { return m_prompt; }
   QLineEdit* objectPromptEdit() const { return m_objectPrompt; }
   QToolButton* diceButton() const { return m_dice; }
-  // The square sizes the loaded model offers (model_sizes.h), `nativeSize` marked as native. The
+  // The sizes the loaded model offers (model_sizes.h: squares and aspect ratios, labelled). The
   // project's own size stays listed ("W × H") when it is not one of them.
-  void setSizeChoices(const QList<int>& sizes, int nativeSize);
+  void setSizeChoices(const QList<SizeChoice>& sizes);
   QComboBox* sizeBox() const { return m_size; }
 
  signals:
@@ -82,8 +83,7 @@ class PropertiesDock : public QDockWidget {
   QSpinBox* m_skip = nullptr;
   QComboBox* m_method = nullptr;
   QComboBox* m_size = nullptr;
-  QList<int> m_sizes;
-  int m_nativeSize = 0;
+  QList<SizeChoice> m_sizes;
   QGroupBox* m_objectGroup = nullptr;
   QLineEdit* m_objectPrompt = nullptr;
   QComboBox* m_shape = nullptr;
