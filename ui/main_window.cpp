@@ -120,6 +120,7 @@ void MainWindow::buildDocks() {
   tabifyDockWidget(m_properties, m_noise);
   m_properties->raise();
 
+  buildFarmDock();
   auto* previewDock = new QDockWidget(tr("Preview"), this);
   previewDock->setObjectName(QStringLiteral("previewDock"));
   m_preview = new PreviewWidget(previewDock);
@@ -153,6 +154,7 @@ void MainWindow::buildActions() {
   file->addAction(tr("&Export frames…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFrames(); });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+  file->addAction(tr("Render on &farm…"), this, [this] { renderOnFarm(); })->setObjectName(QStringLiteral("renderOnFarmAction"));
 
   // Edit
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));

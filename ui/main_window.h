@@ -31,6 +31,8 @@ namespace ns::ui {
 class CanvasScene;
 class CanvasView;
 class ErrorBanner;
+class FarmJobsDock;
+class FarmSubmitDialog;
 class InversionDock;
 class JobController;
 class JobProgressBar;
@@ -42,6 +44,7 @@ class PropertiesDock;
 class RecentFiles;
 class RecoveryStore;
 class TimelineWidget;
+struct FarmSubmitSettings;
 struct ModelChoice;
 struct InversionCache;
 
@@ -89,6 +92,10 @@ class MainWindow : public QMainWindow {
   // Lists the packs and checkpoints of the user's model folder into the Model dock; the probing
   // runs off the UI thread and the dock is filled when it is done (modelListRefreshed).
   void refreshModelList();
+  // File → Render on farm…: opens the (window-modal, non-blocking) dialog; on Submit the saved
+  // project goes to `noisestudio-cli farm submit` and the job appears in the Farm jobs dock.
+  FarmSubmitDialog* renderOnFarm();
+  int farmSubmitsRunning() const { return m_farmSubmits; }
 
   ProjectDocument* document() const { return m_doc; }
   CanvasScene* canvasScene() const { return m_scene; }
@@ -100,6 +107,7 @@ class MainWindow : public QMainWindow {
   NoiseDock* noiseDock() const { return m_noise; }
   ModelDock* modelDock() const { return m_model; }
   InversionDock* inversionDock() const { return m_inversion; }
+  FarmJobsDock* farmJobsDock() const { return m_farmJobs; }
   PreviewWidget* preview() const { return m_preview; }
   JobProgressBar* progressBar() const { return m_progress; }
   QUndoStack* undoStack() const;
@@ -121,6 +129,7 @@ class MainWindow : public QMainWindow {
 
  signals:
   void modelListRefreshed();
+  void farmSubmitFinished(bool submitted);  // the farm submit process ended (refusals are in the banner)
 
  protected:
   void closeEvent(QCloseEvent* e) override;
@@ -164,6 +173,9 @@ class MainWindow : public QMainWindow {
   ErrorBanner* m_banner = nullptr;
   TimelineWidget* m_timeline = nullptr;
   PropertiesDock* m_properties = nullptr;
+  // main_window_farm.cpp
+  void buildFarmDock();
+  void submitToFarm(const QString& projectPath, const FarmSubmitSettings& settings);
   NoiseDock* m_noise = nullptr;
   ModelDock* m_model = nullptr;
   InversionDock* m_inversion = nullptr;
@@ -175,6 +187,8 @@ class MainWindow : public QMainWindow {
   QActionGroup* m_toolGroup = nullptr;
   QMenu* m_recentMenu = nullptr;
   QAction* m_cancelAction = nullptr;
+  FarmJobsDock* m_farmJobs = nullptr;
+  int m_farmSubmits = 0;  // submit processes under way
   QAction* m_liveAction = nullptr;
   QTimer m_autosave;
   FrameBuffer m_source;  // the dropped photo / video (Image)
