@@ -118,9 +118,9 @@ void MainWindow::buildDocks() {
   addDockWidget(Qt::LeftDockWidgetArea, m_model);
   addDockWidget(Qt::LeftDockWidgetArea, m_inversion);
   tabifyDockWidget(m_properties, m_noise);
+  buildFarmDock();
   m_properties->raise();
 
-  buildFarmDock();
   auto* previewDock = new QDockWidget(tr("Preview"), this);
   previewDock->setObjectName(QStringLiteral("previewDock"));
   m_preview = new PreviewWidget(previewDock);
@@ -152,9 +152,9 @@ void MainWindow::buildActions() {
   file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
   file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, [this] { saveAs(); });
   file->addAction(tr("&Export frames…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFrames(); });
+  file->addAction(tr("Render on &farm…"), this, [this] { renderOnFarm(); })->setObjectName(QStringLiteral("renderOnFarmAction"));
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-  file->addAction(tr("Render on &farm…"), this, [this] { renderOnFarm(); })->setObjectName(QStringLiteral("renderOnFarmAction"));
 
   // Edit
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));

@@ -165,6 +165,9 @@ class MainWindow : public QMainWindow {
   void runEdit();
   void showFrames(const FrameBuffer& frames);
   void updateCompare();
+  // main_window_farm.cpp
+  void buildFarmDock();
+  void submitToFarm(const QString& projectPath, const FarmSubmitSettings& settings);
 
   MainWindowOptions m_options;
   ProjectDocument* m_doc = nullptr;
@@ -173,12 +176,11 @@ class MainWindow : public QMainWindow {
   ErrorBanner* m_banner = nullptr;
   TimelineWidget* m_timeline = nullptr;
   PropertiesDock* m_properties = nullptr;
-  // main_window_farm.cpp
-  void buildFarmDock();
-  void submitToFarm(const QString& projectPath, const FarmSubmitSettings& settings);
   NoiseDock* m_noise = nullptr;
   ModelDock* m_model = nullptr;
   InversionDock* m_inversion = nullptr;
+  FarmJobsDock* m_farmJobs = nullptr;
+  int m_farmSubmits = 0;  // submit processes under way
   PreviewWidget* m_preview = nullptr;
   JobProgressBar* m_progress = nullptr;
   JobController* m_jobs = nullptr;
@@ -187,8 +189,6 @@ class MainWindow : public QMainWindow {
   QActionGroup* m_toolGroup = nullptr;
   QMenu* m_recentMenu = nullptr;
   QAction* m_cancelAction = nullptr;
-  FarmJobsDock* m_farmJobs = nullptr;
-  int m_farmSubmits = 0;  // submit processes under way
   QAction* m_liveAction = nullptr;
   QTimer m_autosave;
   FrameBuffer m_source;  // the dropped photo / video (Image)
