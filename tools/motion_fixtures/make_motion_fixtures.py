@@ -242,6 +242,33 @@ def video_forward(refs, unet, mods, x5, t, ctx):
     return unfold(unet.out(hid)).contiguous()
 
 
+def full_size_keys(mm, out):
+    """Every tensor of SD 1.5 v2 / v3 motion-module files (name, shape), the modules built by the
+    reference code on the meta device: the loader's layout inference is checked on the real names
+    and shapes without the 1.7 GB of weights. Position tables [1, 32, C] as in the released files."""
+    sd15 = dict(model_channels=320, channel_mult=[1, 2, 4, 4], num_res_blocks=2)
+    counts = {}
+    for version, mid in (("v2", True), ("v3", False)):
+        sd, params = {}, 0
+        with fx.MetaParams():
+            for name, ch in motion_sites(sd15, mid):
+                m = mm.VanillaTemporalModule(in_channels=ch, num_attention_heads=HEADS, num_transformer_block=1,
+                                             attention_block_types=("Temporal_Self", "Temporal_Self"),
+                                             temporal_position_encoding=True,
+                                             temporal_position_encoding_max_len=32, zero_initialize=False)
+                params += sum(p.numel() for p in m.parameters())
+                for k, v in m.state_dict().items():
+                    sd[name + "." + k] = v
+                for k, b in m.named_buffers():
+                    if k.endswith("pos_encoder.pe"):
+                        sd[name + "." + k] = b
+        lines = ["%s\t%s" % (k, ",".join(str(x) for x in sd[k].shape)) for k in sorted(sd)]
+        with open(os.path.join(out, "keys_mm_sd15_%s.txt" % version), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        counts[version] = {"tensors": len(lines), "parameters": params}
+    return counts
+
+
 def f16(sd):
     return collections.OrderedDict((k, v.half() if v.is_floating_point() else v) for k, v in sd.items())
 
@@ -311,12 +338,18 @@ def main():
                            "motion_effect_rel": fx.rel_err(out, no_motion)}
     st.save(refs_out, os.path.join(args.out, "motion_reference.safetensors"))
 
-    # A checkpoint whose pickle names a global the restricted reader must refuse (argparse.Namespace).
+    # A checkpoint whose pickle CALLS a global outside the restricted reader's list (REDUCE on
+    # argparse.Namespace: harmless here, but any callable could sit in its place). A plain
+    # Namespace instance would be pickled with NEWOBJ, which the reader keeps as inert data.
+    class CallsAGlobal:
+        def __reduce__(self):
+            return (argparse.Namespace, ())
     torch.save({"state_dict": {"down_blocks.0.motion_modules.0.temporal_transformer.norm.weight": torch.ones(32)},
-                "args": argparse.Namespace(lr=1e-4)}, os.path.join(args.out, "mm_bad_global.ckpt"))
+                "args": CallsAGlobal()}, os.path.join(args.out, "mm_bad_global.ckpt"))
     # A module for a UNet 64 channels wide (does not fit the tiny 32-channel UNet).
     wide = build_modules(mm, [(n, 64) for n, _ in motion_sites(cfg, False)], 24, gen)
     st.save(f16(original_state(wide)), os.path.join(args.out, "mm_wide64_v3.safetensors"))
+    report["full_size"] = full_size_keys(mm, args.out)
     print(json.dumps(report, indent=2))
 
 
