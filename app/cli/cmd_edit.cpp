@@ -12,6 +12,7 @@
 #include "core/engine/engine.h"
 #include "core/engine/frame_convert.h"
 #include "core/media/image_io.h"
+#include "core/media/mask_image.h"
 
 namespace ns::cli {
 
@@ -80,10 +81,11 @@ void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
       for (int c = 0; c < 3; ++c) req->colour[size_t(c)] = float(v[size_t(c)]);
     }
     if (!mask->empty()) {
-      auto m = media::readImage(*mask);
+      // 8-bit grey levels / 255 (white = edit, black = keep the source): the same conversion the
+      // window applies to its painted mask (maskFramesToBuffer), so both give the same edit.
+      auto m = media::readMaskImage(*mask);
       if (!m.ok()) return reportError(g, m.error());
-      // Grey level in [0,1]: white = edit, black = keep the source.
-      req->mask = tensorToFrames(((m->mean(0, true) + 1.0) * 0.5).unsqueeze(0), FrameKind::Noise);
+      req->mask = maskFramesToBuffer(*m);
     }
     auto noise = loadNoiseFile(*noisePath);
     if (!noise.ok()) return reportError(g, noise.error());
