@@ -45,7 +45,54 @@ float quantile(std::vector<float> v, double q) {
   return v[k];
 }
 
+// The backdrop as one colour per row: the median of the left and right border bands over three
+// rows. Backdrops are made of horizontal layers (a gradient sky, a horizon, a floor), so a row
+// model follows them where one colour for the whole picture would call half the backdrop "object";
+// the median ignores an object that touches one side. Distances are to the row's colour; τ sits
+// above what the border itself reaches (textured backdrops get a higher τ), with a floor so
+// speckle on a flat backdrop is not an object.
+struct BackdropModel {
+  std::vector<std::array<float, 3>> rows;
+  std::vector<float> dist;
+  float tau = 0;
+};
+
+BackdropModel modelBackdrop(const float* c, int H, int W) {
+  const size_t N = size_t(H) * size_t(W);
+  const int band = std::max(1, std::min(H, W) / 16);
+  BackdropModel m;
+  m.rows.resize(size_t(H));
+  for (int y = 0; y < H; ++y) {
+    for (int ch = 0; ch < 3; ++ch) {
+      std::vector<float> v;
+      for (int yy = std::max(0, y - 1); yy <= std::min(H - 1, y + 1); ++yy)
+        for (int x = 0; x < band; ++x) {
+          v.push_back(c[size_t(ch) * N + size_t(yy) * size_t(W) + size_t(x)]);
+          v.push_back(c[size_t(ch) * N + size_t(yy) * size_t(W) + size_t(W - 1 - x)]);
+        }
+      m.rows[size_t(y)][size_t(ch)] = quantile(v, 0.5);
+    }
+  }
+  m.dist.resize(N);
+  for (size_t p = 0; p < N; ++p) {
+    const auto& b = m.rows[p / size_t(W)];
+    const float dr = c[p] - b[0], dg = c[N + p] - b[1], db = c[2 * N + p] - b[2];
+    m.dist[p] = std::sqrt(dr * dr + dg * dg + db * db);
+  }
+  std::vector<float> border;
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x)
+      if (x < band || y < band || x >= W - band || y >= H - band) border.push_back(m.dist[size_t(y) * size_t(W) + size_t(x)]);
+  m.tau = std::clamp(1.5f * quantile(border, 0.8) + 0.08f, 0.12f, 0.6f);
+  return m;
+}
+
 }  // namespace
+
+float backdropThreshold(const at::Tensor& image) {
+  const at::Tensor rgb = image.detach().to(at::kCPU, at::kFloat).add(1.0).div(2.0).clamp(0.0, 1.0).contiguous();
+  return modelBackdrop(rgb.data_ptr<float>(), int(rgb.size(1)), int(rgb.size(2))).tau;
+}
 
 Result<BackdropCutout> cutOutFromBackdrop(const at::Tensor& image) {
   if (!image.defined() || image.dim() != 3 || image.size(0) != 3 || image.size(1) < 8 || image.size(2) < 8)
@@ -56,30 +103,11 @@ Result<BackdropCutout> cutOutFromBackdrop(const at::Tensor& image) {
   const float* c = rgb.data_ptr<float>();  // planes R, G, B
   auto at3 = [&](size_t p, int ch) { return c[size_t(ch) * N + p]; };
 
-  // 1. Backdrop colour from the border band.
-  const int band = std::max(1, std::min(H, W) / 16);
-  std::vector<size_t> border;
-  for (int y = 0; y < H; ++y)
-    for (int x = 0; x < W; ++x)
-      if (x < band || y < band || x >= W - band || y >= H - band) border.push_back(size_t(y) * size_t(W) + size_t(x));
-  std::array<float, 3> bg{};
-  for (int ch = 0; ch < 3; ++ch) {
-    std::vector<float> v;
-    v.reserve(border.size());
-    for (size_t p : border) v.push_back(at3(p, ch));
-    bg[size_t(ch)] = quantile(v, 0.5);
-  }
-  std::vector<float> dist(N);
-  for (size_t p = 0; p < N; ++p) {
-    const float dr = at3(p, 0) - bg[0], dg = at3(p, 1) - bg[1], db = at3(p, 2) - bg[2];
-    dist[p] = std::sqrt(dr * dr + dg * dg + db * db);
-  }
-  // 2. τ above what the backdrop's own texture reaches (most of the border is backdrop even when
-  //    the object touches it), with a floor so JPEG-like speckle on a flat backdrop is not an object.
-  std::vector<float> borderDist;
-  borderDist.reserve(border.size());
-  for (size_t p : border) borderDist.push_back(dist[p]);
-  const float tau = std::clamp(1.5f * quantile(borderDist, 0.8) + 0.08f, 0.12f, 0.6f);
+  // 1-2. Backdrop per row, distance to it, threshold.
+  const BackdropModel bgm = modelBackdrop(c, H, W);
+  const std::vector<float>& dist = bgm.dist;
+  const float tau = bgm.tau;
+  auto bgAt = [&](size_t p, int ch) { return bgm.rows[p / size_t(W)][size_t(ch)]; };
 
   // 3. Largest region beyond τ.
   std::vector<uint8_t> far(N);
@@ -117,20 +145,47 @@ Result<BackdropCutout> cutOutFromBackdrop(const at::Tensor& image) {
     }
     for (size_t p = 0; p < N; ++p) {
       const int h = holes[p];
-      if (h >= 0 && !touches[size_t(h)] && holeSizes[size_t(h)] < area / 10) object[p] = 1;
+      if (h >= 0 && !touches[size_t(h)] && holeSizes[size_t(h)] < std::max(4, area / 30)) object[p] = 1;
     }
   }
 
-  // 4. Alpha: 1 inside, a soft one-pixel ring outside (partial coverage of the edge pixels).
+  // 4. Alpha: 1 inside. On the boundary (object pixels beside the backdrop and the backdrop
+  //    pixels beside the object) the pixel is a mix of the object's colour nearby and the
+  //    backdrop's: its coverage is where it lies on the line between the two.
+  auto isObject = [&](int x, int y) { return x >= 0 && y >= 0 && x < W && y < H && object[size_t(y) * size_t(W) + size_t(x)]; };
   std::vector<float> alpha(N, 0.f);
-  for (size_t p = 0; p < N; ++p) alpha[p] = object[p] ? 1.f : 0.f;
   for (int y = 0; y < H; ++y)
     for (int x = 0; x < W; ++x) {
       const size_t p = size_t(y) * size_t(W) + size_t(x);
-      if (object[p]) continue;
-      const bool edge = (x > 0 && object[p - 1]) || (x + 1 < W && object[p + 1]) || (y > 0 && object[p - size_t(W)]) ||
-                        (y + 1 < H && object[p + size_t(W)]);
-      if (edge) alpha[p] = std::clamp(dist[p] / tau, 0.f, 0.95f);
+      const int around = int(isObject(x - 1, y)) + int(isObject(x + 1, y)) + int(isObject(x, y - 1)) + int(isObject(x, y + 1));
+      if (object[p] && around == 4) {
+        alpha[p] = 1.f;
+        continue;
+      }
+      if (!object[p] && around == 0) continue;
+      // Mean colour of the object's interior within two pixels.
+      float fg[3] = {0, 0, 0};
+      int n = 0;
+      for (int dy = -2; dy <= 2; ++dy)
+        for (int dx = -2; dx <= 2; ++dx) {
+          const int xx = x + dx, yy = y + dy;
+          if (!isObject(xx, yy) || !isObject(xx - 1, yy) || !isObject(xx + 1, yy) || !isObject(xx, yy - 1) || !isObject(xx, yy + 1))
+            continue;
+          const size_t q = size_t(yy) * size_t(W) + size_t(xx);
+          for (int ch = 0; ch < 3; ++ch) fg[ch] += at3(q, ch);
+          ++n;
+        }
+      if (n == 0) {  // a thin part with no interior: keep the hard decision, a soft ring outside
+        alpha[p] = object[p] ? 1.f : std::clamp(dist[p] / tau, 0.f, 0.95f);
+        continue;
+      }
+      float num = 0, den = 0;
+      for (int ch = 0; ch < 3; ++ch) {
+        const float b = bgAt(p, ch), f = fg[ch] / float(n) - b;
+        num += (at3(p, ch) - b) * f;
+        den += f * f;
+      }
+      alpha[p] = den > 1e-6f ? std::clamp(num / den, 0.f, 1.f) : (object[p] ? 1.f : 0.f);
     }
 
   // 5. Crop to the pixels with any alpha.
@@ -155,7 +210,7 @@ Result<BackdropCutout> cutOutFromBackdrop(const at::Tensor& image) {
       for (int ch = 0; ch < 3; ++ch) {
         // Un-mix the backdrop from partly covered edge pixels: seen = a·object + (1−a)·backdrop.
         const float seen = at3(p, ch);
-        o[size_t(ch) * M + q] = a > 0.f ? std::clamp((seen - (1.f - a) * bg[size_t(ch)]) / a, 0.f, 1.f) : seen;
+        o[size_t(ch) * M + q] = a > 0.f ? std::clamp((seen - (1.f - a) * bgAt(p, ch)) / a, 0.f, 1.f) : seen;
       }
     }
   BackdropCutout cut;

@@ -4,12 +4,15 @@
 //
 // Why not GrabCut: core has no OpenCV, and the backdrop here is one we asked the model for, so
 // "how far is this pixel's colour from the backdrop's" is already the signal GrabCut would learn.
-//   1. backdrop colour = per-channel median of a band along the picture's border;
+//   1. backdrop colour per row = median of the left and right border bands (backdrops are
+//      horizontal layers: a gradient sky, a horizon, a floor);
 //   2. threshold τ from how much the border itself varies (textured backdrops get a higher τ);
-//   3. object = the largest 4-connected region farther than τ from the backdrop, with enclosed
-//      holes under 10 % of its area filled (a highlight on a ball; a ring's hole stays open);
-//   4. a one-pixel soft edge outside it: alpha = distance / τ, its colour un-mixed from the
-//      backdrop (straight alpha, no halo of backdrop colour when pasted on another background);
+//   3. object = the largest 4-connected region farther than τ from its row's backdrop colour,
+//      with enclosed holes under 1/30 of its area filled (a highlight on a ball; a ring's hole
+//      stays open);
+//   4. soft edges: a boundary pixel's alpha is the coverage that mixes the object's colour nearby
+//      with the backdrop's into what it shows; its colour is un-mixed from the backdrop (straight
+//      alpha, no halo of backdrop colour when pasted on another background);
 //   5. the result is cropped to the object's bounds, so a sprite fills the box it is pasted into.
 // Pure ATen on the CPU; any thread.
 
@@ -30,5 +33,8 @@ struct BackdropCutout {
 // image: [3,H,W] in [-1,1] (H, W ≥ 8). Errors when nothing stands out from the backdrop or the
 // "object" is the whole picture (the model ignored the backdrop).
 Result<BackdropCutout> cutOutFromBackdrop(const at::Tensor& image);
+
+// τ of a picture of the backdrop alone: how textured it is for the matting (lower is plainer).
+float backdropThreshold(const at::Tensor& image);
 
 }  // namespace ns

@@ -32,7 +32,7 @@ namespace fs = std::filesystem;
 
 // Bump when what a key's inputs produce changes (matting, prompt wording, quantisation), so old
 // cache files are not taken for new results.
-constexpr const char* kPlannerVersion = "plan-v1";
+constexpr const char* kPlannerVersion = "plan-v3";
 
 uint64_t fnv1a(const std::string& s) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -79,14 +79,14 @@ bool speaksVocabularyOnly(const ModelBundle& model) {
 }
 
 // The vocabulary background on which an object of `colour`/`shape` is easiest to cut out: the
-// painted background varies least (the matting threshold stays low), the object's colour covers
-// under 2 % of it, and the model saw that (colour, shape, background) in training.
+// plainest for the matting (lowest τ on the painted background), among those where the object's
+// colour covers under 2 % and whose (colour, shape, background) the model saw in training.
 std::string vocabularyBackdrop(const std::string& colour, const std::string& shape) {
   constexpr int kSize = 64;
   const int ci = Vocabulary::indexOf(Vocabulary::colours(), colour);
   const int si = Vocabulary::indexOf(Vocabulary::shapes(), shape);
   std::string best;
-  float bestSpread = 1e9f;
+  float bestTau = 1e9f;
   const auto& bgs = Vocabulary::backgrounds();
   for (int b = 0; b < int(bgs.size()); ++b) {
     if (ci >= 0 && si >= 0 && isHeldOutTriple(ci, si, b)) continue;
@@ -94,28 +94,18 @@ std::string vocabularyBackdrop(const std::string& colour, const std::string& sha
     if (kind == scene::BackgroundKind::Invalid) continue;
     scene::SceneCanvas canvas(kSize);
     scene::SceneBackground::paint(canvas, scene::SceneBackground::params(kind, 1));
-    std::vector<float> ch[3];
+    at::Tensor img = at::empty({3, kSize, kSize}, at::kFloat);
+    auto a = img.accessor<float, 3>();
     int sameColour = 0;
     for (int y = 0; y < kSize; ++y)
       for (int x = 0; x < kSize; ++x) {
         const scene::Rgb& c = canvas.at(x, y);
-        ch[0].push_back(c.r), ch[1].push_back(c.g), ch[2].push_back(c.b);
+        a[0][y][x] = c.r * 2 - 1, a[1][y][x] = c.g * 2 - 1, a[2][y][x] = c.b * 2 - 1;
         if (!colour.empty() && LayoutIouVerifier::classify(c.r, c.g, c.b) == colour) ++sameColour;
       }
     if (sameColour > kSize * kSize / 50) continue;
-    float med[3];
-    for (int k = 0; k < 3; ++k) {
-      std::vector<float> v = ch[k];
-      std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
-      med[k] = v[v.size() / 2];
-    }
-    std::vector<float> dist;
-    for (size_t p = 0; p < ch[0].size(); ++p)
-      dist.push_back(std::sqrt((ch[0][p] - med[0]) * (ch[0][p] - med[0]) + (ch[1][p] - med[1]) * (ch[1][p] - med[1]) +
-                               (ch[2][p] - med[2]) * (ch[2][p] - med[2])));
-    std::nth_element(dist.begin(), dist.begin() + long(dist.size() * 8 / 10), dist.end());
-    const float spread = dist[dist.size() * 8 / 10];
-    if (spread < bestSpread) bestSpread = spread, best = bgs[size_t(b)];
+    const float tau = backdropThreshold(img);
+    if (tau < bestTau) bestTau = tau, best = bgs[size_t(b)];
   }
   return best;
 }
