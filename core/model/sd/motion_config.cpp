@@ -84,6 +84,13 @@ Result<WeightMap> canonicalMotionWeights(const WeightMap& w, const std::string& 
   bool original = false, diffusers = false;
   int pe = -1;
   std::string peName;
+  // A whole Stable Diffusion checkpoint given as the module: say so rather than name a stray tensor.
+  for (const char* sdPart : {"model.diffusion_model.input_blocks.", "first_stage_model.", "cond_stage_model."}) {
+    auto it = w.lower_bound(sdPart);
+    if (it != w.end() && startsWith(it->first, sdPart))
+      return bad(source, "this is a Stable Diffusion checkpoint, not a motion module (tensor '" + it->first +
+                             "'); give it with --model and the AnimateDiff file with --motion-module");
+  }
   for (const auto& [stored, t] : w) {
     std::string k = stored;
     for (const char* p : {"module.", "model.diffusion_model."})
@@ -92,9 +99,6 @@ Result<WeightMap> canonicalMotionWeights(const WeightMap& w, const std::string& 
     UnetSite site;
     size_t restFrom = 0;
     if (!parseSite(parts, &site, &restFrom)) {
-      if (startsWith(k, "input_blocks.") || startsWith(k, "first_stage_model.") || startsWith(k, "cond_stage_model."))
-        return bad(source, "this is a Stable Diffusion checkpoint, not a motion module (tensor '" + stored +
-                               "'); give it with --model and the AnimateDiff file with --motion-module");
       return bad(source, "tensor '" + stored +
                              "' is not part of an AnimateDiff motion module (expected down_blocks.N.motion_modules.M.*, "
                              "mid_block.motion_modules.0.* or up_blocks.N.motion_modules.M.*)");

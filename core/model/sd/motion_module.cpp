@@ -181,6 +181,13 @@ std::shared_ptr<MotionModules> MotionModules::createRandom(const MotionConfig& c
   return std::shared_ptr<MotionModules>(new MotionModules(std::move(impl)));
 }
 
+std::map<std::string, std::vector<int64_t>> MotionModules::expectedShapes(const MotionConfig& config) {
+  AllModules net(config);
+  std::map<std::string, std::vector<int64_t>> out;
+  for (const auto& p : net->named_parameters()) out[p.key()] = p.value().sizes().vec();
+  return out;
+}
+
 bool MotionModules::has(const UnetSite& site) const { return m->net->bySite.count(site) > 0; }
 
 at::Tensor MotionModules::apply(const UnetSite& site, const at::Tensor& input, int64_t frames) const {

@@ -13,8 +13,10 @@
 #include <ATen/core/Tensor.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/model/sd/motion_config.h"
 
@@ -36,6 +38,10 @@ class MotionModules {
   // does something): tests and cost benchmarks.
   static std::shared_ptr<MotionModules> createRandom(const MotionConfig& config, uint64_t seed);
   ~MotionModules();
+  // The tensors (canonical names -> shapes) a file must hold for `config`, from the network itself
+  // (built with uninitialised, untouched parameters: cheap even at full size). For checking key
+  // lists of real files without their weights.
+  static std::map<std::string, std::vector<int64_t>> expectedShapes(const MotionConfig& config);
 
   // h [(B·F), C, H, W] (frames folded into the batch, frame-major within each clip, as the
   // spatial layers see them) -> the same shape. No-op (returns h) for a site without a module.
