@@ -1,29 +1,25 @@
-// `noisestudio-cli farm submit | status | resume | cancel | merge`: long renders on a Slurm farm.
+// `noisestudio-cli farm submit | status | resume | cancel | merge | gather`: long renders and batches
+// on a Slurm farm. A project is one array of frame chunks plus a merge; a batch file (a .json) is
+// one array of every job's tasks plus a gather per job (cmd_farm_batch.cpp).
 // The job folder is the output folder OUT (core/farm/farm_job.h has its layout); every verb after
 // submit takes OUT alone, so it works from any node that mounts it. Slurm's programs run through
 // core/farm's process runner with argument vectors: user paths never become shell text here (the
 // sbatch scripts quote them once, with shellQuote).
-#include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 #include <tuple>
 
 #include "app/cli/commands.h"
+#include "app/cli/farm_cli.h"
 #include "core/farm/farm_job.h"
 #include "core/farm/farm_status.h"
 #include "core/farm/process_runner.h"
 #include "core/farm/slurm_client.h"
 #include "core/farm/text_file.h"
-#include "core/media/image_io.h"
-#include "core/media/project_inputs.h"
-#include "core/media/video_io.h"
-#include "core/plan/project.h"
 
 namespace fs = std::filesystem;
 
@@ -35,34 +31,8 @@ using farm::FarmJob;
 using farm::FarmState;
 using farm::SlurmClient;
 
-struct SubmitOptions {
-  std::string project, out, engine = "slurm", model, cli;
-  int chunk = 0, steps = 0;
-  double ratio = -1.0;
-  farm::SlurmResources slurm;
-};
-
-std::string absolutePath(const std::string& p) {
-  std::error_code ec;
-  fs::path a = fs::absolute(p, ec).lexically_normal();
-  std::string s = a.string();
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
-  return s;
-}
-
-// Whether we may create files in `dir` (made if missing): the check before anything is written.
-Result<void> checkWritableFolder(const std::string& dir, bool& created) {
-  std::error_code ec;
-  created = !fs::exists(dir, ec);
-  fs::create_directories(dir, ec);
-  if (ec) return makeError(ErrorKind::Io, dir + ": cannot create the output folder: " + ec.message());
-  if (!fs::is_directory(dir, ec)) return makeError(ErrorKind::BadInput, dir + ": exists and is not a folder");
-  const std::string probe = (fs::path(dir) / ".ns-farm-write-test").string();
-  if (auto w = farm::writeTextFile(probe, "ok\n"); !w.ok())
-    return makeError(ErrorKind::Io, dir + ": the output folder is not writable (" + w.error().message + ")");
-  fs::remove(probe, ec);
-  return {};
-}
+using SubmitOptions = FarmSubmitOptions;
+const auto absolutePath = farmAbsolutePath;
 
 Result<std::vector<farm::SlurmTask>> queryJob(const FarmState& st) {
   SlurmClient slurm;
@@ -127,31 +97,26 @@ int printSubmission(const GlobalOptions& g, const FarmJob& job, const farm::Farm
 }
 
 int runSubmit(const GlobalOptions& g, const SubmitOptions& o) {
+  // A batch file is JSON; a project is anything else (.nsproj).
+  if (fs::path(o.input).extension() == ".json") return runBatchSubmit(g, o);
   // Everything is checked before anything is written or submitted.
   if (o.engine != "slurm")
     return reportError(g, makeError(ErrorKind::BadInput, "--engine " + o.engine + ": the only engine is slurm"));
+  if (o.chunk == -1)
+    return reportError(g, makeError(ErrorKind::BadInput, "--chunk N is required to submit a project (frames per task)"));
   if (o.chunk < 1)
     return reportError(g, makeError(ErrorKind::BadInput, "--chunk " + std::to_string(o.chunk) +
                                                              ": a chunk must hold at least 1 frame"));
   SlurmClient slurm;
   if (auto ok = slurm.checkInstalled(); !ok.ok()) return reportError(g, ok.error());
   std::error_code ec;
-  if (!fs::is_regular_file(o.project, ec))
-    return reportError(g, makeError(ErrorKind::BadInput, o.project + ": file not found"));
-  auto project = Project::open(o.project);
-  if (!project.ok()) {
-    Error e = project.error();
-    if (e.message.find(o.project) == std::string::npos) e.message = o.project + ": " + e.message;
-    e.kind = ErrorKind::BadInput;
-    return reportError(g, e);
-  }
-  // Inputs must be readable now: a missing background would fail every chunk on the farm.
-  if (auto inputs = media::loadProjectInputs(*project); !inputs.ok()) return reportError(g, inputs.error());
+  auto project = openProjectForFarm(o.input);
+  if (!project.ok()) return reportError(g, project.error());
 
   FarmJob job;
   job.outDir = absolutePath(o.out);
-  job.name = fs::path(o.project).stem().string();
-  job.sourceProject = absolutePath(o.project);
+  job.name = fs::path(o.input).stem().string();
+  job.sourceProject = absolutePath(o.input);
   job.frames = project->frames;
   job.fps = project->fps;
   job.chunk = o.chunk;
@@ -189,11 +154,7 @@ int runSubmit(const GlobalOptions& g, const SubmitOptions& o) {
   };
   fs::create_directories(job.logsDir(), ec);
   if (ec) return fail(makeError(ErrorKind::Io, job.logsDir() + ": cannot create: " + ec.message()));
-  Project copy = *project;
-  copy.background.path = copy.background.path.empty() ? "" : copy.resolvePath(copy.background.path);
-  for (auto& obj : copy.objects)
-    if (!obj.source.path.empty()) obj.source.path = copy.resolvePath(obj.source.path);
-  for (const auto& [path, text, mode] : {std::make_tuple(job.projectCopyPath(), copy.toJsonText(), 0644u),
+  for (const auto& [path, text, mode] : {std::make_tuple(job.projectCopyPath(), projectCopyText(*project), 0644u),
                                          std::make_tuple(job.settingsPath(), job.toJson(), 0644u),
                                          std::make_tuple(job.chunkScriptPath(), job.chunkScript(), 0755u),
                                          std::make_tuple(job.mergeScriptPath(), job.mergeScript(), 0755u)})
@@ -213,6 +174,7 @@ int runSubmit(const GlobalOptions& g, const SubmitOptions& o) {
 }
 
 int runStatus(const GlobalOptions& g, const std::string& out) {
+  if (isBatchFolder(out)) return runBatchStatus(g, out);
   auto job = FarmJob::load(out);
   if (!job.ok()) return reportError(g, job.error());
   auto state = FarmState::load(job->statePath());
@@ -226,6 +188,7 @@ int runStatus(const GlobalOptions& g, const std::string& out) {
 }
 
 int runResume(const GlobalOptions& g, const std::string& out) {
+  if (isBatchFolder(out)) return runBatchResume(g, out);
   auto job = FarmJob::load(out);
   if (!job.ok()) return reportError(g, job.error());
   auto state = FarmState::load(job->statePath());
@@ -269,27 +232,13 @@ int runResume(const GlobalOptions& g, const std::string& out) {
 }
 
 int runCancel(const GlobalOptions& g, const std::string& out) {
+  if (isBatchFolder(out)) return runBatchCancel(g, out);
   auto job = FarmJob::load(out);
   if (!job.ok()) return reportError(g, job.error());
   auto state = FarmState::load(job->statePath());
   if (!state.ok()) return reportError(g, state.error());
-  SlurmClient slurm;
-  if (auto ok = slurm.checkInstalled(); !ok.ok()) return reportError(g, ok.error());
   const auto ids = state->allJobIds();
-  if (auto c = slurm.cancel(ids); !c.ok()) return reportError(g, c.error());
-  // Wait until no task of ours runs any more: only then can no frame appear after the clean-up.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  for (;;) {
-    auto tasks = slurm.query(ids);
-    if (!tasks.ok()) return reportError(g, tasks.error());
-    bool live = false;
-    for (const auto& t : *tasks) live |= !SlurmClient::isFinished(t.state);
-    if (!live) break;
-    if (std::chrono::steady_clock::now() > deadline)
-      return reportError(g, makeError(ErrorKind::Io, "scancel " + job->outDir + ": tasks still running after 120 s; "
-                                                                               "run 'farm cancel' again"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  }
+  if (auto c = cancelAndWait(ids, job->outDir); !c.ok()) return reportError(g, c.error());
   state->cancelled = true;
   if (auto w = state->save(job->statePath()); !w.ok()) return reportError(g, w.error());
   // No partial output: the frames (and temp files of killed writes) and any video go; the job
@@ -312,27 +261,9 @@ int runCancel(const GlobalOptions& g, const std::string& out) {
 int runMerge(const GlobalOptions& g, const std::string& out) {
   auto job = FarmJob::load(out);
   if (!job.ok()) return reportError(g, job.error());
-  std::vector<int> missing;
-  std::error_code ec;
-  for (int f = 0; f < job->frames; ++f)
-    if (!fs::is_regular_file(job->framePath(f), ec)) missing.push_back(f);
-  if (!missing.empty()) {
-    std::string list;
-    for (size_t i = 0; i < missing.size() && i < 20; ++i) list += (list.empty() ? "" : ", ") + std::to_string(missing[i]);
-    if (missing.size() > 20) list += ", …";
-    return reportError(g, makeError(ErrorKind::BadInput, job->framesDir() + ": " + std::to_string(missing.size()) +
-                                                             " of " + std::to_string(job->frames) +
-                                                             " frames missing (" + list + "); nothing merged"));
-  }
-  std::vector<at::Tensor> frames;
-  for (int f = 0; f < job->frames; ++f) {
-    auto img = media::readImage(job->framePath(f));
-    if (!img.ok()) return reportError(g, img.error());
-    if (!frames.empty() && img->sizes() != frames.front().sizes())
-      return reportError(g, makeError(ErrorKind::BadInput, job->framePath(f) + ": size differs from frame 0"));
-    frames.push_back(*img);
-  }
-  if (auto w = media::writeVideo(job->videoPath(), at::stack(frames), job->fps); !w.ok()) return reportError(g, w.error());
+  auto merged = mergeFramesToVideo([&](int f) { return job->framePath(f); }, job->frames, job->fps, job->framesDir(),
+                                   job->videoPath());
+  if (!merged.ok()) return reportError(g, merged.error());
   if (g.json)
     std::cout << nlohmann::json{{"ok", true}, {"video", job->videoPath()}, {"frames", job->frames}}.dump(2) << std::endl;
   else
@@ -343,16 +274,17 @@ int runMerge(const GlobalOptions& g, const std::string& out) {
 }  // namespace
 
 void addFarmCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
-  auto* farmCmd = app.add_subcommand("farm", "Render on a Slurm farm: submit, status, resume, cancel, merge");
+  auto* farmCmd = app.add_subcommand("farm", "Render on a Slurm farm: submit (a project or a batch file), status, resume, cancel, merge, gather");
   farmCmd->require_subcommand(1);
 
-  auto* sb = farmCmd->add_subcommand("submit", "Write a job folder in OUT and submit one array task per chunk plus a merge");
+  auto* sb = farmCmd->add_subcommand("submit", "Write a job folder in OUT and submit one array task per chunk plus a merge "
+                                                "(a batch file: one task per job part plus a gather per job)");
   auto so = std::make_shared<SubmitOptions>();
-  sb->add_option("project", so->project, "Project file (.nsproj)")->required();
+  sb->add_option("input", so->input, "Project file (.nsproj) or batch file (.json, docs/farm.md 'Batch files')")->required();
   sb->add_option("-o,--output", so->out, "Output and job folder (shared storage): OUT/frames/, OUT/<name>.mp4, OUT/farm/")
       ->required();
   sb->add_option("--engine", so->engine, "Scheduler (slurm)")->capture_default_str();
-  sb->add_option("--chunk", so->chunk, "Frames per array task")->required();
+  sb->add_option("--chunk", so->chunk, "Frames per array task (a project; a batch sets it per render job)");
   sb->add_option("--partition", so->slurm.partition, "Slurm partition (default: the cluster's)");
   sb->add_option("--cpus-per-task", so->slurm.cpusPerTask, "CPUs per task");
   sb->add_option("--mem", so->slurm.mem, "Memory per task (Slurm size, e.g. 8G)");
@@ -378,6 +310,11 @@ void addFarmCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   auto* mg = farmCmd->add_subcommand("merge", "Check every frame is there and write OUT/<name>.mp4 (the merge job runs this)");
   mg->add_option("out", *out, "The job's output folder")->required();
   table.add(mg, [&g, out]() { return runMerge(g, *out); });
+  auto gatherJob = std::make_shared<std::string>();
+  auto* ga = farmCmd->add_subcommand("gather", "Gather one job of a batch (its gather job runs this): video, best candidate, table");
+  ga->add_option("out", *out, "The batch's output folder")->required();
+  ga->add_option("job", *gatherJob, "The job's name in the batch file")->required();
+  table.add(ga, [&g, out, gatherJob]() { return runBatchGather(g, *out, *gatherJob); });
 }
 
 }  // namespace ns::cli

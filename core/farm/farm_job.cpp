@@ -27,17 +27,6 @@ bool plainToken(const std::string& s) {
   });
 }
 
-// The shortest text that reads back as the same double: the chunks must render with exactly the
-// ratio of a local render.
-std::string exactNumber(double v) {
-  char buf[40];
-  for (int digits = 6; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof(buf), "%.*g", digits, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
 // A name for a comment line of a script: no line breaks or control characters.
 std::string commentSafe(std::string s) {
   for (char& c : s)
@@ -78,13 +67,40 @@ Result<void> FarmJob::validate() const {
   if (cli.empty() || !fs::path(cli).is_absolute()) return bad("noisestudio-cli path '" + cli + "' is not absolute");
   if (!model.empty() && !fs::path(model).is_absolute()) return bad("--model '" + model + "' is not absolute");
   if (name.empty()) return bad("the project has no name");
+  if (auto r = validateSlurmResources(slurm); !r.ok()) return r;
+  if (device != "cpu" && device != "cuda") return bad("--device '" + device + "' is not cpu or cuda");
+  return {};
+}
+
+Result<void> validateSlurmResources(const SlurmResources& slurm) {
+  auto bad = [](const std::string& what) { return makeError(ErrorKind::BadInput, what); };
   if (!plainToken(slurm.partition)) return bad("--partition '" + slurm.partition + "' is not a partition name");
   if (!plainToken(slurm.mem)) return bad("--mem '" + slurm.mem + "' is not a Slurm size (e.g. 8G)");
   if (!plainToken(slurm.time)) return bad("--time '" + slurm.time + "' is not a Slurm time (e.g. 02:00:00)");
   if (slurm.cpusPerTask < 0 || slurm.gpusPerTask < 0 || slurm.maxParallel < 0)
     return bad("--cpus-per-task, --gpus-per-task and --max-parallel must not be negative");
-  if (device != "cpu" && device != "cuda") return bad("--device '" + device + "' is not cpu or cuda");
   return {};
+}
+
+// The shortest text that reads back as the same double: the chunks must render with exactly the
+// ratio of a local render.
+std::string exactNumber(double v) {
+  char buf[40];
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof(buf), "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+std::string sbatchResourceLines(const SlurmResources& slurm, bool perTask) {
+  std::string s;
+  if (!slurm.partition.empty()) s += "#SBATCH --partition=" + slurm.partition + "\n";
+  if (perTask && slurm.cpusPerTask > 0) s += "#SBATCH --cpus-per-task=" + std::to_string(slurm.cpusPerTask) + "\n";
+  if (!slurm.mem.empty()) s += "#SBATCH --mem=" + slurm.mem + "\n";
+  if (!slurm.time.empty()) s += "#SBATCH --time=" + slurm.time + "\n";
+  if (perTask && slurm.gpusPerTask > 0) s += "#SBATCH --gpus-per-task=" + std::to_string(slurm.gpusPerTask) + "\n";
+  return s;
 }
 
 std::string FarmJob::toJson() const {
@@ -185,11 +201,7 @@ std::string FarmJob::chunkScript() const {
   s += commentSafe("# Rerun chunks by hand: sbatch --array=2,5 --output=" + shellQuote(logsDir() + "/chunk_%a.log") +
                    " " + shellQuote(chunkScriptPath())) + "\n";
   s += "#SBATCH --job-name=ns-render\n#SBATCH --open-mode=append\n";
-  if (!slurm.partition.empty()) s += "#SBATCH --partition=" + slurm.partition + "\n";
-  if (slurm.cpusPerTask > 0) s += "#SBATCH --cpus-per-task=" + std::to_string(slurm.cpusPerTask) + "\n";
-  if (!slurm.mem.empty()) s += "#SBATCH --mem=" + slurm.mem + "\n";
-  if (!slurm.time.empty()) s += "#SBATCH --time=" + slurm.time + "\n";
-  if (slurm.gpusPerTask > 0) s += "#SBATCH --gpus-per-task=" + std::to_string(slurm.gpusPerTask) + "\n";
+  s += sbatchResourceLines(slurm, true);
   s += "set -u\n";
   s += "i=${SLURM_ARRAY_TASK_ID:?submit this script with sbatch --array}\n";
   s += "a=$(( i * " + std::to_string(chunk) + " )); b=$(( a + " + std::to_string(chunk) + " ))\n";
@@ -217,9 +229,7 @@ std::string FarmJob::mergeScript() const {
   s += "# NoiseStudio farm merge of " + commentSafe(name) + ": runs after every chunk succeeded (afterok), checks that all " +
        std::to_string(frames) + " frames are there and writes " + commentSafe(name) + ".mp4.\n";
   s += "#SBATCH --job-name=ns-merge\n#SBATCH --open-mode=append\n";
-  if (!slurm.partition.empty()) s += "#SBATCH --partition=" + slurm.partition + "\n";
-  if (!slurm.mem.empty()) s += "#SBATCH --mem=" + slurm.mem + "\n";
-  if (!slurm.time.empty()) s += "#SBATCH --time=" + slurm.time + "\n";
+  s += sbatchResourceLines(slurm, false);
   s += "echo \"farm: merge job ${SLURM_JOB_ID:-?} on $(hostname) start $(date +%s.%N)\"\n";
   s += "exec " + shellQuote(cli) + " farm merge " + shellQuote(outDir) + "\n";
   return s;
@@ -241,18 +251,34 @@ std::string FarmState::arrayJobFor(int chunk) const {
   return {};
 }
 
+std::string FarmState::gatherJobFor(const std::string& name) const {
+  for (auto it = submissions.rbegin(); it != submissions.rend(); ++it)
+    for (const auto& [job, id] : it->gathers)
+      if (job == name) return id;
+  return {};
+}
+
 std::vector<std::string> FarmState::allJobIds() const {
   std::vector<std::string> ids;
   for (const auto& s : submissions) {
     if (!s.arrayJobId.empty()) ids.push_back(s.arrayJobId);
     if (!s.mergeJobId.empty()) ids.push_back(s.mergeJobId);
+    for (const auto& g : s.gathers) ids.push_back(g.second);
   }
   return ids;
 }
 
 std::string FarmState::toJson() const {
   json subs = json::array();
-  for (const auto& s : submissions) subs.push_back({{"array", s.arrayJobId}, {"merge", s.mergeJobId}, {"chunks", s.chunks}});
+  for (const auto& s : submissions) {
+    json sub{{"array", s.arrayJobId}, {"merge", s.mergeJobId}, {"chunks", s.chunks}};
+    if (!s.gathers.empty()) {
+      json g = json::array();
+      for (const auto& [job, id] : s.gathers) g.push_back({{"job", job}, {"id", id}});
+      sub["gathers"] = g;
+    }
+    subs.push_back(sub);
+  }
   return json{{"submissions", subs}, {"cancelled", cancelled}}.dump(2) + "\n";
 }
 
@@ -266,6 +292,8 @@ Result<FarmState> FarmState::fromJson(const std::string& text, const std::string
       sub.arrayJobId = s.value("array", "");
       sub.mergeJobId = s.value("merge", "");
       sub.chunks = s.at("chunks").get<std::vector<int>>();
+      if (s.contains("gathers"))
+        for (const auto& g : s.at("gathers")) sub.gathers.emplace_back(g.at("job").get<std::string>(), g.at("id").get<std::string>());
       st.submissions.push_back(sub);
     }
     return st;

@@ -78,6 +78,13 @@ struct FarmJob {
   std::vector<std::string> mergeSubmitArgs(const std::string& arrayJobId) const;
 };
 
+// Resource strings without whitespace, quotes or shell syntax, counts >= 0; the error names the option.
+Result<void> validateSlurmResources(const SlurmResources& slurm);
+// The #SBATCH lines of these resources (perTask: also CPUs and GPUs per task; a merge needs neither).
+std::string sbatchResourceLines(const SlurmResources& slurm, bool perTask);
+// The shortest text that reads back as the same double (a task must get exactly the local value).
+std::string exactNumber(double v);
+
 // "0-3", or "1,3,7-9": Slurm's --array index list for these (sorted, unique) chunk indices.
 std::string arrayIndexList(const std::vector<int>& chunks);
 // Single-quotes `s` for bash (' becomes '\'').
@@ -87,7 +94,9 @@ std::string shellQuote(const std::string& s);
 struct FarmSubmission {
   std::string arrayJobId;
   std::string mergeJobId;
-  std::vector<int> chunks;
+  std::vector<int> chunks;  // a batch's task indices
+  // Batches: the gather job of each job name this submission queued one for (state.json "gathers").
+  std::vector<std::pair<std::string, std::string>> gathers;
 };
 struct FarmState {
   std::vector<FarmSubmission> submissions;
@@ -95,6 +104,8 @@ struct FarmState {
 
   // The array job that last took chunk i ("" when none did).
   std::string arrayJobFor(int chunk) const;
+  // The gather job last queued for batch job `name` ("" when none was).
+  std::string gatherJobFor(const std::string& name) const;
   std::vector<std::string> allJobIds() const;
   std::string toJson() const;
   static Result<FarmState> fromJson(const std::string& text, const std::string& sourceName);

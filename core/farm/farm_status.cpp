@@ -46,6 +46,18 @@ bool fileExists(const std::string& path) {
 
 }  // namespace
 
+bool isRunningSlurmState(const std::string& s) { return isRunningState(s); }
+
+ChunkState classifyTask(bool complete, const std::string& taskId, const SlurmTask* t) {
+  if (complete) return ChunkState::Done;
+  if (taskId.empty()) return ChunkState::NotSubmitted;
+  if (t && t->state == "PENDING") return ChunkState::Pending;
+  if (t && isRunningState(t->state)) return ChunkState::Running;
+  // Ended without all its outputs (FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, or
+  // COMPLETED with outputs gone since), or aged out of Slurm's memory before finishing.
+  return ChunkState::Failed;
+}
+
 FarmStatus computeFarmStatus(const FarmJob& job, const FarmState& state, const std::vector<SlurmTask>& tasks,
                              int tailLines) {
   std::map<std::string, const SlurmTask*> byId;
@@ -63,19 +75,9 @@ FarmStatus computeFarmStatus(const FarmJob& job, const FarmState& state, const s
     if (!arrayId.empty()) c.task = arrayId + "_" + std::to_string(i);
     const auto it = byId.find(c.task);
     if (it != byId.end()) c.slurmState = it->second->state + " " + it->second->reason;
-    if (c.framesDone == c.end - c.begin) {
-      c.state = ChunkState::Done;
-    } else if (c.task.empty()) {
-      c.state = ChunkState::NotSubmitted;
-    } else if (it != byId.end() && it->second->state == "PENDING") {
-      c.state = ChunkState::Pending;
-    } else if (it != byId.end() && isRunningState(it->second->state)) {
-      c.state = ChunkState::Running;
-      c.progress = lastProgress(tailOfFile(job.chunkLogPath(i), 40));
-    } else {
-      // Ended without all its frames (FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, or
-      // COMPLETED with frames gone since), or aged out of Slurm's memory before finishing.
-      c.state = ChunkState::Failed;
+    c.state = classifyTask(c.framesDone == c.end - c.begin, c.task, it != byId.end() ? it->second : nullptr);
+    if (c.state == ChunkState::Running) c.progress = lastProgress(tailOfFile(job.chunkLogPath(i), 40));
+    if (c.state == ChunkState::Failed) {
       if (c.slurmState.empty()) c.slurmState = "ended (no longer in squeue)";
       c.logTail = tailOfFile(job.chunkLogPath(i), tailLines);
     }

@@ -39,6 +39,12 @@ struct FarmStatus {
   std::string toText() const;
 };
 
+// One array task from its outputs and Slurm's line for it (nullptr: none): complete -> done;
+// never submitted; PENDING; running; otherwise failed (ended without its outputs, or forgotten).
+ChunkState classifyTask(bool complete, const std::string& taskId, const SlurmTask* slurmLine);
+// RUNNING, CONFIGURING, COMPLETING, … : the task's process is (about to be) alive.
+bool isRunningSlurmState(const std::string& state);
+
 // `tasks`: squeue's lines for state.allJobIds() (may be empty when Slurm forgot them).
 FarmStatus computeFarmStatus(const FarmJob& job, const FarmState& state, const std::vector<SlurmTask>& tasks,
                              int logTailLines = 15);

@@ -118,8 +118,8 @@ void TstFarmJob::settingsAndStateRoundTrip() {
   QVERIFY(!bad.ok() && bad.error().message.find("settings.json") != std::string::npos);
 
   FarmState st;
-  st.submissions.push_back({"10", "11", {0, 1, 2, 3, 4}});
-  st.submissions.push_back({"12", "13", {2, 4}});
+  st.submissions.push_back({"10", "11", {0, 1, 2, 3, 4}, {}});
+  st.submissions.push_back({"12", "13", {2, 4}, {}});
   QCOMPARE(st.arrayJobFor(1), std::string("10"));
   QCOMPARE(st.arrayJobFor(4), std::string("12"));  // the resubmission is the one that counts
   QCOMPARE(st.arrayJobFor(9), std::string());
@@ -184,7 +184,7 @@ void TstFarmJob::statusFromFramesQueueAndLogs() {
   failLog += "noisestudio-cli: error: /in/bg.png: file not found\n";
   touch(j.chunkLogPath(2), failLog);
   FarmState st;
-  st.submissions.push_back({"20", "21", {0, 1, 2, 3}});
+  st.submissions.push_back({"20", "21", {0, 1, 2, 3}, {}});
   std::vector<SlurmTask> tasks;
   for (const char* line : {"20_0|COMPLETED|None", "20_1|RUNNING|None", "20_2|FAILED|NonZeroExitCode",
                            "20_3|PENDING|JobArrayTaskLimit", "21|PENDING|Dependency"}) {
