@@ -14,6 +14,7 @@
 
 #include "ui/canvas/canvas_scene.h"
 #include "ui/canvas/canvas_view.h"
+#include "ui/docks/farm_jobs_dock.h"
 #include "ui/docks/inversion_dock.h"
 #include "ui/docks/model_dock.h"
 #include "ui/docks/noise_dock.h"
@@ -153,6 +154,7 @@ void MainWindow::buildActions() {
   file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, [this] { saveAs(); });
   file->addAction(tr("&Export frames…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFrames(); });
   file->addAction(tr("Render on &farm…"), this, [this] { renderOnFarm(); })->setObjectName(QStringLiteral("renderOnFarmAction"));
+  file->addAction(m_farmJobs->toggleViewAction());  // "Farm jobs": the dock hides while it has no job
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 

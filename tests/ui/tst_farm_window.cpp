@@ -386,7 +386,9 @@ class TstFarmWindow : public QObject {
     FarmJobsDock* dock = w->farmJobsDock();
     dock->setPollInterval(3600 * 1000);
     QSignalSpy polled(dock, &FarmJobsDock::polled);
-    dock->addJob(out);
+    dock->chooseJobFolder = [out] { return out; };  // Follow… a folder that is no job
+    QTest::mouseClick(dock->followButton(), Qt::LeftButton);
+    QCOMPARE(dock->jobs(), QStringList{out});
     QVERIFY(polled.wait(30000));
     QVERIFY2(w->errorBanner()->message().contains(out + ": not a farm job folder"), w->errorBanner()->message().toStdString());
     QCOMPARE(w->errorBanner()->count(), 1);

@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -74,8 +75,10 @@ FarmJobsDock::FarmJobsDock(QWidget* parent) : QDockWidget(tr("Farm jobs"), paren
   m_open = new QPushButton(tr("Open result"), body);
   m_forget = new QPushButton(tr("Forget"), body);
   m_forget->setToolTip(tr("Remove from this list; the folder stays"));
+  m_follow = new QPushButton(tr("Follow…"), body);
+  m_follow->setToolTip(tr("Follow a job submitted elsewhere (noisestudio-cli farm submit … -o OUT): choose OUT"));
   auto* buttons = new QHBoxLayout;
-  for (QPushButton* b : {m_resume, m_cancel, m_open, m_forget}) buttons->addWidget(b);
+  for (QPushButton* b : {m_resume, m_cancel, m_open, m_forget, m_follow}) buttons->addWidget(b);
   column->addWidget(split, 1);
   column->addLayout(buttons);
   setWidget(body);
@@ -85,6 +88,11 @@ FarmJobsDock::FarmJobsDock(QWidget* parent) : QDockWidget(tr("Farm jobs"), paren
   connect(m_cancel, &QPushButton::clicked, this, &FarmJobsDock::cancelSelected);
   connect(m_open, &QPushButton::clicked, this, &FarmJobsDock::openSelected);
   connect(m_forget, &QPushButton::clicked, this, [this] { removeJob(selectedJob()); });
+  chooseJobFolder = [this] { return QFileDialog::getExistingDirectory(this, tr("Farm job folder (OUT)")); };
+  connect(m_follow, &QPushButton::clicked, this, [this] {
+    const QString out = chooseJobFolder();
+    if (!out.isEmpty()) addJob(out);  // a folder that is no job says so in its row and the banner
+  });
 
   m_timer.setInterval(3000);
   connect(&m_timer, &QTimer::timeout, this, [this] {

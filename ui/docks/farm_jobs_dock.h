@@ -10,6 +10,7 @@
 #include <QDockWidget>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -53,6 +54,10 @@ class FarmJobsDock : public QDockWidget {
   QPushButton* cancelButton() const { return m_cancel; }
   QPushButton* openButton() const { return m_open; }
   QPushButton* forgetButton() const { return m_forget; }
+  QPushButton* followButton() const { return m_follow; }
+  // Asks for a job folder to follow (one submitted by `noisestudio-cli farm submit`); tests replace
+  // it. Default: a folder dialog. "" = cancelled.
+  std::function<QString()> chooseJobFolder;
 
  public slots:
   void pollNow();  // every job without a poll under way, finished ones too
@@ -83,6 +88,7 @@ class FarmJobsDock : public QDockWidget {
   QPushButton* m_cancel = nullptr;
   QPushButton* m_open = nullptr;
   QPushButton* m_forget = nullptr;
+  QPushButton* m_follow = nullptr;
   QTimer m_timer;
 };
 
