@@ -59,6 +59,7 @@ MainWindow::MainWindow(QWidget* parent, MainWindowOptions options)
   buildDocks();
   buildActions();
   connectCanvas();
+  buildPlanMenu();
   connectJobs();
 
   unsavedPrompt = [this](const QString& name) {

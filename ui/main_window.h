@@ -152,6 +152,8 @@ class MainWindow : public QMainWindow {
   void onNoiseEdited(const QString& field);
   void deleteSelected();
   void afterEdit();
+  // main_window_plan.cpp: the Plan menu (model-painted background/objects, re-rolls).
+  void buildPlanMenu();
   // main_window_files.cpp
   bool maybeSave();
   bool loadImageSource(const QString& path);

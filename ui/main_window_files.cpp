@@ -45,7 +45,7 @@ bool MainWindow::maybeSave() {
 
 bool MainWindow::newDocument() {
   if (!maybeSave()) return false;
-  m_doc->reset(Project{});
+  m_doc->reset(Project::untitled());
   m_result = {};
   m_scene->setBackgroundImage(m_source.empty() ? QImage() : frameToImage(m_source, 0));
   return true;

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "core/util/seed_streams.h"
+
 namespace ns::train {
 
 // Streams keep the draws of different purposes independent.
@@ -21,12 +23,7 @@ enum class SeedStream : uint64_t {
   Init,             // network initialisation
 };
 
-inline uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using ns::splitmix64;  // core/util/seed_streams.h: the engine's streams use the same mixer
 
 inline uint64_t mixSeed(uint64_t seed, SeedStream stream, uint64_t index) {
   return splitmix64(splitmix64(seed ^ (uint64_t(stream) * 0xD1B54A32D192ED03ull)) + index);

@@ -11,6 +11,7 @@
 #include "core/engine/engine_common.h"
 #include "core/engine/frame_convert.h"
 #include "core/engine/inversion_support.h"
+#include "core/util/seed_streams.h"
 
 namespace ns {
 
@@ -113,7 +114,7 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
       base->xT = base->xts[T];
       InversionResult edited = *base;
       if (hasShift) {
-        auto s = NoiseEdits::shift(edited, req.shiftX, req.shiftY, req.seed);
+        auto s = NoiseEdits::shift(edited, req.shiftX, req.shiftY, mixSeed(req.seed, SeedStream::EditFresh, 0));
         if (!s.ok()) return s.error();
         edited = std::move(*s);
       }
@@ -126,7 +127,7 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
       EditFriendlyReverseOptions o;
       o.skip = req.skip;
       o.cfgScale = req.cfg;
-      o.freshNoiseSeed = req.seed;
+      o.freshNoiseSeed = mixSeed(req.seed, SeedStream::EditFresh, 1);  // not the shift's border stream
       o.previewDecode = decodePreview;
       if (hasMask) {
         auto m = latentMask(req.mask, n.frames(), info.sampleSize, info.isVideo, dev);

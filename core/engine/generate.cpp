@@ -10,6 +10,7 @@
 #include "core/engine/engine_common.h"
 #include "core/engine/frame_convert.h"
 #include "core/engine/memory_budget.h"
+#include "core/util/seed_streams.h"
 
 namespace ns {
 
@@ -66,10 +67,11 @@ Result<FramesResult> generate(ModelBundle& model, const GenerateRequest& req, Jo
     } else {
       std::vector<at::Tensor> noises;
       for (int i = 0; i < req.frames; ++i)
-        noises.push_back(engine::seededNoise({1, info.channels, latent->height, latent->width}, req.seed + uint64_t(i), model.device));
+        noises.push_back(engine::seededNoise({1, info.channels, latent->height, latent->width},
+                                             mixSeed(req.seed, SeedStream::StartNoise, uint64_t(i)), model.device));
       xT = at::cat(noises, 0);
     }
-    at::Generator gen = at::detail::createCPUGenerator(req.seed ^ 0x9E3779B97F4A7C15ull);
+    at::Generator gen = at::detail::createCPUGenerator(mixSeed(req.seed, SeedStream::SamplerAncestral));
     auto decodePreview = [&model](const at::Tensor& x0) { return model.codec->previewDecode(x0); };
     auto latents = sampleDdim(*model.denoiser, *schedule, xT, schedule->timesteps(req.steps), prompts->cond,
                               prompts->uncond, req.cfg, req.eta, &gen, ctx, decodePreview);

@@ -13,6 +13,7 @@
 #include "core/noise/free_noise.h"
 #include "core/noise/noise_ops.h"
 #include "core/noise/noise_warper.h"
+#include "core/util/seed_streams.h"
 
 namespace ns {
 
@@ -34,7 +35,7 @@ Result<at::Tensor> projectNoise(const Project& project, const Sketch& sketch, in
       WarpSequenceOptions opt;
       opt.outHeight = latentH;
       opt.outWidth = latentW;
-      opt.warper.seed = project.seed;
+      opt.warper.seed = mixSeed(project.seed, SeedStream::WarpFresh);  // not the initial field's stream
       at::Tensor init = engine::seededNoise({channels, sketch.frames.size(2), sketch.frames.size(3)}, project.seed, "cpu");
       auto seq = NoiseWarper::warpSequence(init, sketch.flow, opt);
       if (!seq.ok()) return seq.error();
@@ -43,7 +44,8 @@ Result<at::Tensor> projectNoise(const Project& project, const Sketch& sketch, in
     }
     case NoiseKind::FreeNoise: {
       at::Tensor base = engine::seededNoise({F, channels, latentH, latentW}, project.seed, "cpu");
-      noise = FreeNoise::reschedule(base, project.noise.window, project.noise.stride, project.seed);
+      noise = FreeNoise::reschedule(base, project.noise.window, project.noise.stride,
+                                    mixSeed(project.seed, SeedStream::FreeNoiseShuffle));
       break;
     }
     case NoiseKind::Inverted:
@@ -57,7 +59,7 @@ Result<at::Tensor> projectNoise(const Project& project, const Sketch& sketch, in
     }
   }
   if (project.noise.degradation > 0) {
-    at::Generator gen = at::detail::createCPUGenerator(project.seed ^ 0xD1B54A32D192ED03ull);
+    at::Generator gen = at::detail::createCPUGenerator(mixSeed(project.seed, SeedStream::Degradation));
     noise = NoiseOps::degrade(noise, project.noise.degradation, gen);
   }
   return noise.contiguous();

@@ -13,6 +13,7 @@
 #include "core/noise/noise_ops.h"
 #include "core/noise/noise_stats.h"
 #include "core/noise/noise_warper.h"
+#include "core/util/seed_streams.h"
 
 namespace ns {
 
@@ -74,14 +75,14 @@ Result<WarpNoiseResult> warpNoiseFromFlow(const at::Tensor& flows, const WarpNoi
     WarpSequenceOptions opt;
     opt.outHeight = req.height;
     opt.outWidth = req.width;
-    opt.warper.seed = req.seed;
+    opt.warper.seed = mixSeed(req.seed, SeedStream::WarpFresh);  // not the initial field's stream
     at::Tensor init = engine::seededNoise({req.channels, flows.size(2), flows.size(3)}, req.seed, "cpu");
     auto seq = NoiseWarper::warpSequence(init, flows.to(at::kCPU).to(at::kFloat), opt, &ctx);
     if (!seq.ok()) return seq.error();
     at::Tensor noise = *seq;
     if (req.degradation > 0) {
       // Same generator derivation as projectNoise, so a project warped here matches its render.
-      at::Generator gen = at::detail::createCPUGenerator(req.seed ^ 0xD1B54A32D192ED03ull);
+      at::Generator gen = at::detail::createCPUGenerator(mixSeed(req.seed, SeedStream::Degradation));
       noise = NoiseOps::degrade(noise, req.degradation, gen);
     }
     WarpNoiseResult out;
