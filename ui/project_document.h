@@ -51,7 +51,7 @@ class ProjectDocument : public QObject {
   void filePathChanged(QString path);
 
  private:
-  Project m_project;
+  Project m_project = Project::untitled();  // a new plan: the model paints the background from the prompt
   QUndoStack m_undo;
   bool m_forceModified = false;
 };

@@ -261,7 +261,7 @@ void TstMainWindow::unsavedPromptGuardsNewDocument() {
   QCOMPARE(w.document()->jsonText(), edited);
   answer = SaveAnswer::Discard;
   QVERIFY(w.newDocument());
-  QCOMPARE(w.document()->jsonText(), ns::Project{}.toJsonText());
+  QCOMPARE(w.document()->jsonText(), ns::Project::untitled().toJsonText());
   QVERIFY(!w.document()->isModified());
   QCOMPARE(w.undoStack()->count(), 0);
 }

@@ -70,7 +70,7 @@ JobFn renderJob(const Project& snapshot, int stepsOverride, int onlyFrame) {
 }
 
 JobFn noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<InversionCache> cache) {
-  return [snapshot, frame, cache](ModelBundle& model, JobContext&) -> Result<JobOutput> {
+  return [snapshot, frame, cache](ModelBundle& model, JobContext& ctx) -> Result<JobOutput> {
     c10::InferenceMode guard;
     const NoiseKind kind = snapshot.noise.kind;
     const int64_t k = std::max(0, frame);
@@ -84,6 +84,14 @@ JobFn noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<Invers
       // the sketch's flow, so the sketch is rendered first.
       auto inputs = media::loadProjectInputs(snapshot);
       if (!inputs) return inputs.error();
+      // Model-painted parts shape the sketch's flow too (a sprite's alpha): plan them as the render
+      // does (from the plan cache when it has them).
+      if (needsModelPlanning(snapshot, *inputs)) {
+        ModelPlanOptions planning;
+        planning.cacheDir = defaultPlanCacheDir(snapshot);
+        auto plan = planWithModel(model, snapshot, *inputs, planning, ctx);
+        if (!plan) return plan.error();
+      }
       auto sketch = renderProjectSketch(snapshot, *inputs);
       if (!sketch) return sketch.error();
       const int down = model.codec->downscale();
