@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -99,7 +100,28 @@ void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     auto res = edit(*model, *req, currentJob());
     if (!res.ok()) return reportError(g, res.error());
     for (const auto& n : res->notes) std::cerr << "note: " << n << "\n";
-    auto written = writeFrames(*out, framesToImages(res->frames), *fps);
+    // The edit recipe the result remembers: enough to rerun `edit` (result_metadata.h).
+    const InvertedNoise& src = *req->noise;
+    std::error_code ec;
+    const std::string absNoise = std::filesystem::absolute(*noisePath, ec).string();
+    nlohmann::json recipe{{"verb", "edit"},
+                          {"noise", ec ? *noisePath : absNoise},
+                          {"source_hash", src.sourceHash},
+                          {"source_prompt", src.prompt},
+                          {"prompt", req->prompt.empty() ? src.prompt : req->prompt},
+                          {"model", info.id},
+                          {"sampler", src.method == "ddim" ? "ddim" : "ddpm (edit-friendly)"},
+                          {"steps", src.steps},
+                          {"cfg_source", src.cfgSource},
+                          {"cfg", req->cfg},
+                          {"skip", req->skip},
+                          {"seed", req->seed},
+                          {"size", std::to_string(res->frames.width) + "x" + std::to_string(res->frames.height)},
+                          {"edits",
+                           {{"shift", {req->shiftX, req->shiftY}},
+                            {"color", req->colour},
+                            {"mask", mask->empty() ? "" : std::filesystem::absolute(*mask, ec).string()}}}};
+    auto written = writeFrames(*out, framesToImages(res->frames), *fps, media::recipeMetadata(recipe.dump()));
     if (!written.ok()) return reportError(g, written.error());
     if (g.json) {
       nlohmann::json j{{"ok", true}, {"output", *out}, {"frames", res->frames.count},

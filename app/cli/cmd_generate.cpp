@@ -54,7 +54,12 @@ void addGenerateCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     auto res = generate(*model, *req, currentJob());
     if (!res.ok()) return reportError(g, res.error());
     for (const auto& n : res->notes) std::cerr << "note: " << n << "\n";
-    auto written = writeFrames(*out, framesToImages(res->frames), *fps);
+    nlohmann::json recipe{{"verb", "generate"}, {"prompt", req->prompt}, {"negative_prompt", req->negativePrompt},
+                          {"model", model->denoiser->info().id}, {"sampler", *sampler}, {"eta", req->eta},
+                          {"steps", req->steps}, {"cfg", req->cfg}, {"seed", req->seed}, {"frames", req->frames},
+                          {"size", std::to_string(res->frames.width) + "x" + std::to_string(res->frames.height)},
+                          {"noise", *noiseFile}};
+    auto written = writeFrames(*out, framesToImages(res->frames), *fps, media::recipeMetadata(recipe.dump()));
     if (!written.ok()) return reportError(g, written.error());
     if (g.json) {
       nlohmann::json j{{"ok", true}, {"output", *out}, {"frames", res->frames.count}, {"seed", req->seed},

@@ -83,7 +83,11 @@ void addWarp(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     if (!res.ok()) return reportError(g, res.error());
     if (auto s = saveWarpedNoise(*out, *res); !s.ok()) return reportError(g, s.error());
     if (!preview->empty()) {
-      if (auto w = media::writeVideo(*preview, noiseHeatmap(res->noise), fps); !w.ok()) return reportError(g, w.error());
+      const nlohmann::json recipe{{"verb", "warp preview"}, {"input", *input},         {"noise", *out},
+                                  {"seed", req->seed},      {"degradation", req->degradation}, {"size", *size},
+                                  {"channels", req->channels}, {"flow", req->flowMethod}};
+      auto w = writeFrames(*preview, noiseHeatmap(res->noise), fps, media::recipeMetadata(recipe.dump()));
+      if (!w.ok()) return reportError(g, w.error());
     }
     for (const auto& n : res->notes) std::cerr << "note: " << n << "\n";
     if (g.json) {
@@ -145,7 +149,10 @@ void addInterpolate(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     auto res = interpolateImages(*model, *req, currentJob());
     if (!res.ok()) return reportError(g, res.error());
     for (const auto& n : res->notes) std::cerr << "note: " << n << "\n";
-    auto written = writeFrames(*out, res->frames, *fps);
+    const nlohmann::json recipe{{"verb", "interpolate"}, {"a", *a},         {"b", *b},          {"method", *method},
+                                {"prompt", req->prompt},   {"steps", req->steps}, {"gamma", req->gamma},
+                                {"seed", req->seed},       {"frames", req->frames}, {"model", model->denoiser->info().id}};
+    auto written = writeFrames(*out, res->frames, *fps, media::recipeMetadata(recipe.dump()));
     if (!written.ok()) return reportError(g, written.error());
     if (g.json) {
       nlohmann::json j{{"ok", true},           {"output", *out},          {"frames", res->frames.size(0)},
@@ -198,7 +205,12 @@ void addSearch(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     auto res = searchNoise(*model, *req, currentJob());
     if (!res.ok()) return reportError(g, res.error());
     for (const auto& n : res->notes) std::cerr << "note: " << n << "\n";
-    auto written = writeFrames(*out, res->image, 8.0);
+    // No --candidates-range here: a farm task's best and the full search's best are the same file.
+    const nlohmann::json recipe{{"verb", "search"},         {"prompt", req->prompt},       {"negative_prompt", req->negativePrompt},
+                                {"method", *method},        {"candidates", req->candidates}, {"steps", req->steps},
+                                {"cfg", req->cfg},          {"seed", req->seed},           {"model", model->denoiser->info().id},
+                                {"best_index", res->firstIndex + res->bestIndex}};
+    auto written = writeFrames(*out, res->image, 8.0, media::recipeMetadata(recipe.dump()));
     if (!written.ok()) return reportError(g, written.error());
     if (g.json) {
       nlohmann::json j{{"ok", true},          {"output", *out},           {"method", *method},

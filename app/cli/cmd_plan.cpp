@@ -149,6 +149,14 @@ std::string findExamplesDir() {
   return {};
 }
 
+// What a render's files remember (result_metadata.h): the project as rendered, with the
+// command line's --ratio / --steps overrides written into it so reopening it renders the same.
+media::ResultMetadata renderMetadata(Project p, double ratio, int steps) {
+  if (ratio >= 0) p.render.noiseRatio = ratio;
+  if (steps > 0) p.render.steps = steps;
+  return media::projectMetadata(p);
+}
+
 // Rows of `cols` frames picked evenly from each clip, 2 px gaps: one picture of the whole demo.
 at::Tensor contactSheet(const std::vector<at::Tensor>& clips, int cols) {
   const int64_t h = clips.front().size(2), w = clips.front().size(3), gap = 2;
@@ -212,7 +220,9 @@ int renderFrameRange(const GlobalOptions& g, const Project& p, const std::string
     req.onFrame = [&](int f, const at::Tensor& image) -> Result<void> {
       if (!std::binary_search(missing.begin(), missing.end(), f)) return {};  // complete already
       const std::string path = frameFileName(out, f);
-      if (auto w = media::writeImage(path, image); !w.ok()) return w.error();
+      media::ResultMetadata meta = renderMetadata(p, ratio, steps);
+      meta.frame = f;
+      if (auto w = media::writeImage(path, image, meta); !w.ok()) return w.error();
       written.push_back(path);
       std::fprintf(stderr, "frame %d written: %s\n", f, path.c_str());
       return {};
@@ -246,7 +256,7 @@ void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     if (!p.ok()) return reportError(g, p.error());
     auto s = sketchOf(g, *p);
     if (!s.ok()) return reportError(g, s.error());
-    auto written = writeFrames(*skOut, s->frames, p->fps);
+    auto written = writeFrames(*skOut, s->frames, p->fps, media::projectMetadata(*p));
     if (!written.ok()) return reportError(g, written.error());
     if (g.json)
       std::cout << nlohmann::json{{"ok", true}, {"output", *skOut}, {"frames", s->frames.size(0)},
@@ -284,11 +294,12 @@ void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     auto r = renderOne(*model, *p, *rdRatio, *rdSteps);
     if (!r.ok()) return reportError(g, r.error());
     for (const auto& n : r->notes) std::cerr << "note: " << n << "\n";
-    auto written = writeFrames(*rdOut, r->frames, p->fps);
+    const media::ResultMetadata meta = renderMetadata(*p, *rdRatio, *rdSteps);
+    auto written = writeFrames(*rdOut, r->frames, p->fps, meta);
     if (!written.ok()) return reportError(g, written.error());
     std::string sketchWritten;
     if (!rdSketch->empty()) {
-      auto w = writeFrames(*rdSketch, r->sketch, p->fps);
+      auto w = writeFrames(*rdSketch, r->sketch, p->fps, meta);
       if (!w.ok()) return reportError(g, w.error());
       sketchWritten = *w;
     }
@@ -345,8 +356,9 @@ void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
       const std::string stem = path.stem().string();
       const std::string video = (fs::path(*dmOut) / (stem + ".mp4")).string();
       const std::string sketch = (fs::path(*dmOut) / (stem + "_sketch.mp4")).string();
-      if (auto w = writeFrames(video, r->frames, p->fps); !w.ok()) return reportError(g, w.error());
-      if (auto w = writeFrames(sketch, r->sketch, p->fps); !w.ok()) return reportError(g, w.error());
+      const media::ResultMetadata meta = renderMetadata(*p, -1.0, *dmSteps);
+      if (auto w = writeFrames(video, r->frames, p->fps, meta); !w.ok()) return reportError(g, w.error());
+      if (auto w = writeFrames(sketch, r->sketch, p->fps, meta); !w.ok()) return reportError(g, w.error());
       rows.push_back(r->sketch);
       rows.push_back(r->frames);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

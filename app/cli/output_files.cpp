@@ -9,7 +9,8 @@
 
 namespace ns::cli {
 
-Result<std::string> writeFrames(const std::string& path, const at::Tensor& frames, double fps) {
+Result<std::string> writeFrames(const std::string& path, const at::Tensor& frames, double fps,
+                                const media::ResultMetadata& metadata) {
   namespace fs = std::filesystem;
   // `-o frames/frame.png` into a folder that does not exist yet: make it, as users expect.
   if (const fs::path parent = fs::path(path).parent_path(); !parent.empty()) {
@@ -20,10 +21,12 @@ Result<std::string> writeFrames(const std::string& path, const at::Tensor& frame
   if (media::isVideoPath(path)) {
     auto r = media::writeVideo(path, frames, fps);
     if (!r.ok()) return r.error();
+    // After the video is in place: a sidecar never describes a clip that is not there.
+    if (auto s = media::writeSidecar(path, metadata); !s.ok()) return s.error();
     return path;
   }
   if (frames.size(0) == 1) {
-    auto r = media::writeImage(path, frames[0]);
+    auto r = media::writeImage(path, frames[0], metadata);
     if (!r.ok()) return r.error();
     return path;
   }
@@ -34,7 +37,9 @@ Result<std::string> writeFrames(const std::string& path, const at::Tensor& frame
     char suffix[16];
     std::snprintf(suffix, sizeof(suffix), "_%04d", int(i));
     const fs::path fp = dir / (p.stem().string() + suffix + p.extension().string());
-    auto r = media::writeImage(fp.string(), frames[i]);
+    media::ResultMetadata frameMeta = metadata;
+    frameMeta.frame = int(i);
+    auto r = media::writeImage(fp.string(), frames[i], frameMeta);
     if (!r.ok()) return r.error();
     written += (written.empty() ? "" : "\n") + fp.string();
   }
