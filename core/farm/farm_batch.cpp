@@ -134,8 +134,8 @@ Result<BatchJob> parseJob(const json& e, const std::string& where, const std::st
   if (!kindFromName(e["kind"].get<std::string>(), job.kind))
     return badAt("\"kind\": " + e["kind"].dump() + " is not render, invert, eval-layout or search");
   const auto& keys = keysOf(job.kind);
-  for (const auto& [k, v] : e.items()) {
-    (void)v;
+  for (const auto& item : e.items()) {
+    const std::string k = item.key();  // a copy: lambdas cannot capture structured bindings in C++17
     if (k == "name" || k == "kind") continue;
     if (std::none_of(keys.begin(), keys.end(), [&](const Key& key) { return k == key.name; }))
       return badAt("unknown key \"" + k + "\" (a " + batchKindName(job.kind) + " job takes: " + keyList(job.kind) + ")");
