@@ -32,7 +32,7 @@ FarmSubmitDialog* MainWindow::renderOnFarm() {
 }
 
 void MainWindow::submitToFarm(const QString& projectPath, const FarmSubmitSettings& settings) {
-  auto* call = new FarmCliCall(settings.cliArguments(projectPath), this);
+  auto* call = new FarmCliCall(settings.cliArguments(projectPath), FarmCliEffect::ChangesJob, this);
   ++m_farmSubmits;
   statusBar()->showMessage(tr("Submitting %1 to the farm…").arg(QDir::toNativeSeparators(projectPath)));
   connect(call, &FarmCliCall::finished, this, [this, projectPath](const FarmCliResult& r) {

@@ -8,7 +8,8 @@
 //  - the dock polls `farm status --json` of a job folder written by core/farm (the code the CLI's
 //    submit runs) and shows done / failed chunks with the failed chunk's log tail, then done with
 //    Open result opening the merged video in the window; a running chunk's progress; one poll at a
-//    time per job; jobs remembered across windows; poll errors once in the banner.
+//    time per job; jobs remembered across windows; poll errors once in the banner;
+//  - closing the window kills a status poll but lets a submit/resume/cancel CLI finish.
 // Slurm's client programs are replaced on PATH by scripts that only record that they ran and fail
 // (the CLI never gets past them), so "nothing submitted" is checked, not assumed. The real-cluster
 // path is tests/ui/slow_farm_window.sh.
@@ -399,6 +400,30 @@ class TstFarmWindow : public QObject {
     dock->removeJob(out);
   }
 
+  void jobChangingCallsOutliveTheWindow() {
+    // A stand-in CLI that takes a second and then leaves a mark named after the verb.
+    const QString marks = m_tmp.filePath("marks");
+    QDir().mkpath(marks);
+    const QString cli = m_tmp.filePath("slow-cli.sh");
+    writeText(cli, QByteArray("#!/bin/sh\nsleep 1\ntouch '") + marks.toUtf8() + "'/\"$3\"\necho '{\"ok\": true}'\n");
+    QFile::setPermissions(cli, QFile::permissions(cli) | QFileDevice::ExeOwner);
+    qputenv("NS_CLI_PATH", cli.toLocal8Bit());
+    {
+      ns::ui::FarmCliCall poll({"--json", "farm", "status", "/x"}, ns::ui::FarmCliEffect::ReadOnly, nullptr);
+      poll.start();
+      QTest::qWait(300);
+    }
+    {
+      ns::ui::FarmCliCall submit({"--json", "farm", "submit", "/x"}, ns::ui::FarmCliEffect::ChangesJob, nullptr);
+      submit.start();
+      QTest::qWait(300);
+    }
+    QVERIFY(QFileInfo::exists(marks + "/submit"));  // waited for: it ran to its end
+    QTest::qWait(1500);
+    QVERIFY(!QFileInfo::exists(marks + "/status"));  // killed with the window
+    qputenv("NS_CLI_PATH", NS_CLI_PATH);
+  }
+
   void cliAnswersAreRead() {
     // farm status without any job folder argument is a usage error (exit 1, CLI11's text on stderr).
     auto r = ns::ui::farmCliResultFrom(2, R"({"ok": false, "error": "x: not found", "exit_code": 2})", "noisestudio-cli: error: x: not found\n");
@@ -429,7 +454,8 @@ class TstFarmWindow : public QObject {
 };
 
 NS_REGISTER_TEST(TstFarmWindow, dialogRefusesBadInput, cliRefusalGoesToTheBannerAndSettingsAreRemembered,
-                 dockShowsARealJobFolder, jobsAreRememberedAcrossWindows, pollErrorsReachTheBannerOnce, cliAnswersAreRead)
+                 dockShowsARealJobFolder, jobsAreRememberedAcrossWindows, pollErrorsReachTheBannerOnce,
+                 jobChangingCallsOutliveTheWindow, cliAnswersAreRead)
 #ifdef NS_HAVE_QTEST
 #include "tst_farm_window.moc"
 #endif

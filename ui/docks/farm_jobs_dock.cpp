@@ -183,7 +183,8 @@ void FarmJobsDock::pollNow() {
 
 void FarmJobsDock::poll(Job& job) {
   if (job.poll) return;  // the previous answer is still coming
-  auto* call = new FarmCliCall({QStringLiteral("--json"), QStringLiteral("farm"), QStringLiteral("status"), job.out}, this);
+  auto* call = new FarmCliCall({QStringLiteral("--json"), QStringLiteral("farm"), QStringLiteral("status"), job.out},
+                               FarmCliEffect::ReadOnly, this);
   job.poll = call;
   const QString out = job.out;
   connect(call, &FarmCliCall::finished, this, [this, out](const FarmCliResult& r) { onPolled(out, r); });
@@ -317,7 +318,8 @@ void FarmJobsDock::updateSelection() {
 void FarmJobsDock::runAction(const QString& verb) {
   Job* job = find(selectedJob());
   if (!job || job->action) return;
-  auto* call = new FarmCliCall({QStringLiteral("--json"), QStringLiteral("farm"), verb, job->out}, this);
+  auto* call = new FarmCliCall({QStringLiteral("--json"), QStringLiteral("farm"), verb, job->out},
+                               FarmCliEffect::ChangesJob, this);
   job->action = call;
   const QString out = job->out;
   connect(call, &FarmCliCall::finished, this, [this, out, verb](const FarmCliResult& r) {

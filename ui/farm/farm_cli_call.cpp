@@ -34,16 +34,15 @@ FarmCliResult farmCliResultFrom(int exitCode, const QByteArray& out, const QByte
   return r;
 }
 
-FarmCliCall::FarmCliCall(const QStringList& arguments, QObject* parent) : QObject(parent), m_args(arguments) {}
+FarmCliCall::FarmCliCall(const QStringList& arguments, FarmCliEffect effect, QObject* parent)
+    : QObject(parent), m_args(arguments), m_effect(effect) {}
 
 FarmCliCall::~FarmCliCall() {
-  // The window closing while a call runs: do not leave a CLI behind (cancel/resume already asked
-  // Slurm; the job folder tells what happened when the window opens again).
-  if (m_process && m_process->state() != QProcess::NotRunning) {
-    m_process->disconnect(this);
-    m_process->kill();
-    m_process->waitForFinished(2000);
-  }
+  if (!m_process || m_process->state() == QProcess::NotRunning) return;
+  m_process->disconnect(this);
+  // A status poll can go; a submit/resume/cancel must not stop between Slurm and its state file.
+  if (m_effect != FarmCliEffect::ChangesJob || !m_process->waitForFinished(60000)) m_process->kill();
+  m_process->waitForFinished(2000);
 }
 
 void FarmCliCall::start() {

@@ -43,7 +43,7 @@ QString checkOutDir(const QString& out) {
   if (!canCreateIn(existing))
     return QObject::tr("Output folder %1: %2 is not writable.").arg(shown, QDir::toNativeSeparators(existing));
   if (QFileInfo::exists(QDir(out).filePath(QStringLiteral("farm/settings.json"))))
-    return QObject::tr("Output folder %1 already holds a farm job: choose another folder (the Jobs dock follows the old one).")
+    return QObject::tr("Output folder %1 already holds a farm job: choose another folder (Farm jobs → Follow… shows the old one).")
         .arg(shown);
   return {};
 }
