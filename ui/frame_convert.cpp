@@ -1,5 +1,6 @@
 #include "ui/frame_convert.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -9,6 +10,8 @@
 #include <cmath>
 #include <filesystem>
 #include <system_error>
+
+#include "core/media/png_text.h"
 
 namespace ns::ui {
 
@@ -47,7 +50,34 @@ QImage frameToImage(const FrameBuffer& frames, int index) {
   return img;
 }
 
-Result<int> exportPngSequence(const FrameBuffer& frames, const QString& dir, const QString& stem, const JobContext* ctx) {
+namespace {
+// Frame `index` as PNG bytes with the metadata chunks inserted (Qt encodes, core tags).
+// `path` is where it is written, `name` the file errors talk about (the final target).
+Result<void> savePng(const FrameBuffer& frames, int index, const QString& path, const QString& name,
+                     const media::ResultMetadata& metadata) {
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  if (!frameToImage(frames, index).save(&buffer, "PNG"))
+    return makeError(ErrorKind::Io, QStringLiteral("%1: cannot encode the PNG").arg(name).toStdString());
+  std::string png(bytes.constData(), size_t(bytes.size()));
+  if (!metadata.empty()) {
+    media::ResultMetadata m = metadata;
+    m.frame = index;
+    auto tagged = media::insertPngText(png, media::metadataPngText(m));
+    if (!tagged) return makeError(tagged.error().kind, name.toStdString() + ": " + tagged.error().message);
+    png = std::move(*tagged);
+  }
+  QFile out(path);
+  if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(png.data(), qint64(png.size())) != qint64(png.size()) ||
+      !out.flush())
+    return makeError(ErrorKind::Io, QStringLiteral("%1: cannot write the PNG").arg(name).toStdString());
+  return {};
+}
+}  // namespace
+
+Result<int> exportPngSequence(const FrameBuffer& frames, const QString& dir, const QString& stem, const JobContext* ctx,
+                              const media::ResultMetadata& metadata) {
   if (frames.kind != FrameKind::Image || frames.empty())
     return makeError(ErrorKind::BadInput, "nothing to export: render the project first");
   if (!QDir().mkpath(dir)) return makeError(ErrorKind::Io, QStringLiteral("%1: cannot create the folder").arg(dir).toStdString());
@@ -69,8 +99,7 @@ Result<int> exportPngSequence(const FrameBuffer& frames, const QString& dir, con
     if (ctx && !ctx->report(i, frames.count, "export"))
       return makeError(ErrorKind::Cancelled, QStringLiteral("%1: export cancelled; nothing was written").arg(dir).toStdString());
     const QString staged = QDir(staging.path()).filePath(QFileInfo(target(i)).fileName());
-    if (!frameToImage(frames, i).save(staged, "PNG"))
-      return makeError(ErrorKind::Io, QStringLiteral("%1: cannot write the PNG").arg(target(i)).toStdString());
+    if (auto w = savePng(frames, i, staged, target(i), metadata); !w) return w.error();
   }
   if (ctx) ctx->report(frames.count, frames.count, "export");
   for (int i = 0; i < frames.count; ++i) {

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include "core/jobs/job_context.h"
+#include "core/media/result_metadata.h"
 #include "core/util/frame_buffer.h"
 #include "core/util/result.h"
 
@@ -20,8 +21,9 @@ QImage frameToImage(const FrameBuffer& frames, int index);
 // Writes every frame as <dir>/<stem>_0000.png ...; returns the number written or an error naming
 // the file. All or nothing: the frames are staged in a hidden folder inside `dir` and moved into
 // place only once all are written, so a failed or cancelled export (`ctx`, checked between frames,
-// progress stage "export") leaves `dir` as it was.
+// progress stage "export") leaves `dir` as it was. Each PNG carries `metadata` (how the frames
+// were made, with its frame index: core/media/result_metadata.h) when it is not empty.
 Result<int> exportPngSequence(const FrameBuffer& frames, const QString& dir, const QString& stem,
-                              const JobContext* ctx = nullptr);
+                              const JobContext* ctx = nullptr, const media::ResultMetadata& metadata = {});
 
 }  // namespace ns::ui

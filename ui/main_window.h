@@ -15,7 +15,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
+#include "core/media/result_metadata.h"
 #include "core/plan/scene.h"
 #include "core/util/frame_buffer.h"
 #include "ui/canvas/canvas_tool.h"
@@ -157,6 +159,10 @@ class MainWindow : public QMainWindow {
   // main_window_files.cpp
   bool maybeSave();
   bool loadImageSource(const QString& path);
+  // A dropped PNG/video NoiseStudio made: reopens its plan (true; false when the user kept the
+  // current document), or nullopt when the file carries no readable project; `note` then says
+  // what was wrong with damaged metadata.
+  std::optional<bool> reopenResultPlan(const QString& path, QString& note);
   bool loadVideoSource(const QString& path);
   void rebuildRecentMenu();
   // main_window_jobs.cpp
@@ -195,6 +201,9 @@ class MainWindow : public QMainWindow {
   QTimer m_autosave;
   FrameBuffer m_source;  // the dropped photo / video (Image)
   FrameBuffer m_result;  // the last render
+  // How m_result was made (exports carry it: core/media/result_metadata.h); the render in flight's.
+  media::ResultMetadata m_resultMeta, m_renderMeta;
+  RequestId m_renderRequest = 0;
   QString m_sourcePath;
   QString m_pendingVideoPath;  // a video being decoded; becomes m_sourcePath when it arrives
   quint64 m_dragSerial = 0;

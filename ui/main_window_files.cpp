@@ -54,8 +54,16 @@ bool MainWindow::newDocument() {
 bool MainWindow::openFile(const QString& path) {
   switch (classifyDrop(path)) {
     case DropKind::Project: return openProject(path);
-    case DropKind::Image: return loadImageSource(path);
-    case DropKind::Video: return loadVideoSource(path);
+    case DropKind::Image:
+    case DropKind::Video: {
+      // A result NoiseStudio made reopens its plan; anything else (or damaged metadata, with a
+      // note) is a source picture or clip as before.
+      QString note;
+      if (auto reopened = reopenResultPlan(path, note)) return *reopened;
+      const bool loaded = classifyDrop(path) == DropKind::Image ? loadImageSource(path) : loadVideoSource(path);
+      if (loaded && !note.isEmpty()) showError(note);
+      return loaded;
+    }
     case DropKind::ModelPack:
     case DropKind::SdCheckpoint: {
       // Loads as the current model (on the model thread, with progress); a failure shows in the
@@ -84,6 +92,29 @@ bool MainWindow::openProject(const QString& path) {
   m_result = {};
   m_recent->add(path);
   statusBar()->showMessage(tr("Opened %1").arg(path), 4000);
+  return true;
+}
+
+std::optional<bool> MainWindow::reopenResultPlan(const QString& path, QString& note) {
+  auto meta = media::readResultMetadata(QDir::toNativeSeparators(path).toStdString());
+  if (!meta) return std::nullopt;  // unreadable: the image/video loader says why
+  if (!meta->notes.empty())
+    note = tr("Opened as a plain picture: its NoiseStudio metadata is damaged (%1)")
+               .arg(QString::fromStdString(meta->notes.front()));
+  if (!meta->metadata || meta->metadata->kind != media::ResultKind::Project) return std::nullopt;
+  auto project = Project::fromJsonText(meta->metadata->json, {}, path.toStdString());
+  if (!project) {
+    note = tr("Opened as a plain picture: %1").arg(QString::fromStdString(project.error().message));
+    return std::nullopt;
+  }
+  if (!maybeSave()) return false;
+  // An untitled document (saving asks where), marked unsaved; the current one is replaced only
+  // now that the whole plan has been read.
+  m_doc->reset(std::move(project).value(), /*modified=*/true);
+  m_result = {};
+  m_resultMeta = {};
+  m_scene->setBackgroundImage(m_source.empty() ? QImage() : frameToImage(m_source, 0));
+  statusBar()->showMessage(tr("Reopened the plan %1 was made from").arg(QFileInfo(path).fileName()), 6000);
   return true;
 }
 
@@ -117,13 +148,13 @@ bool MainWindow::exportFrames(const QString& given) {
     target = saveFileDialog(tr("Export"), tr("PNG sequence (folder) (*);;MP4 video (*.mp4)"));
   if (target.isEmpty()) return false;
   if (QFileInfo(target).suffix().toLower() == QLatin1String("mp4")) {
-    m_jobs->submit(JobKind::Custom, writeVideoJob(m_result, target, m_doc->project().fps), ModelNeed::None);
+    m_jobs->submit(JobKind::Custom, writeVideoJob(m_result, target, m_doc->project().fps, m_resultMeta), ModelNeed::None);
     return true;
   }
   const QString stem = m_doc->filePath().isEmpty() ? QStringLiteral("frame") : QFileInfo(m_doc->filePath()).completeBaseName();
   // A job like the video export: progress, cancel, the UI stays responsive; the result's summary
   // goes to the status bar and a failure to the error banner.
-  m_jobs->submit(JobKind::Custom, writePngSequenceJob(m_result, target, stem), ModelNeed::None);
+  m_jobs->submit(JobKind::Custom, writePngSequenceJob(m_result, target, stem, m_resultMeta), ModelNeed::None);
   return true;
 }
 

@@ -5,6 +5,8 @@
 #include <QStatusBar>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <nlohmann/json.hpp>
+
 #include "ui/canvas/canvas_scene.h"
 #include "ui/docks/inversion_dock.h"
 #include "ui/docks/model_dock.h"
@@ -24,6 +26,22 @@
 #include "ui/widgets/timeline_widget.h"
 
 namespace ns::ui {
+
+namespace {
+// What a window result other than a full render remembers: the settings it was made with.
+media::ResultMetadata editMetadata(JobKind kind, const Project& p, const QString& source) {
+  nlohmann::json recipe{{"verb", kind == JobKind::Edit ? "edit (window)" : "preview (window)"},
+                        {"source", source.toStdString()},
+                        {"prompt", fullPrompt(p)},
+                        {"seed", p.seed},
+                        {"model", p.model},
+                        {"steps", p.render.steps},
+                        {"cfg", kind == JobKind::Edit ? p.inversion.cfgTarget : p.render.cfg},
+                        {"cfg_source", p.inversion.cfgSource},
+                        {"skip", p.inversion.skip}};
+  return media::recipeMetadata(recipe.dump());
+}
+}  // namespace
 
 void MainWindow::connectJobs() {
   m_inversionCache = makeInversionCache();
@@ -106,7 +124,11 @@ void MainWindow::refreshModelList() {
   watcher->setFuture(QtConcurrent::run(listModelFolder, userModelFolder()));
 }
 
-void MainWindow::render() { m_jobs->submit(JobKind::Render, renderJob(m_doc->project())); }
+void MainWindow::render() {
+  // The result remembers the project as it was when the render started, not as edited since.
+  m_renderMeta = media::projectMetadata(m_doc->project());
+  m_renderRequest = m_jobs->submit(JobKind::Render, renderJob(m_doc->project()));
+}
 
 void MainWindow::inspectNoise() {
   m_noise->clearStats(tr("Computing…"));
@@ -156,7 +178,10 @@ void MainWindow::onJobResult(RequestId id, JobKind kind, const JobOutput& out) {
     case JobKind::LivePreview:
     case JobKind::Generate:
     case JobKind::Edit:
-      if (!out.frames.empty()) showFrames(out.frames.front());
+      if (!out.frames.empty()) {
+        showFrames(out.frames.front());
+        m_resultMeta = id == m_renderRequest ? m_renderMeta : editMetadata(kind, m_doc->project(), m_sourcePath);
+      }
       break;
     case JobKind::Invert:
       m_inverted = true;

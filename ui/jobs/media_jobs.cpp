@@ -24,12 +24,13 @@ JobFn readVideoJob(const QString& path, int maxFrames) {
   };
 }
 
-JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps) {
+JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps, media::ResultMetadata metadata) {
   const std::string p = path.toStdString();
-  return [frames = std::move(frames), p, fps](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
+  return [frames = std::move(frames), p, fps, metadata = std::move(metadata)](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
     if (frames.kind != FrameKind::Image || frames.empty())
       return makeError(ErrorKind::BadInput, "nothing to export: render the project first");
     if (auto r = media::writeVideo(p, framesToImages(frames), fps, &ctx); !r) return r.error();
+    if (auto r = media::writeSidecar(p, metadata); !r) return r.error();
     JobOutput out;
     out.summary = "exported " + p;
     out.committed = true;  // the file is in place: a late cancel must not report otherwise
@@ -37,9 +38,9 @@ JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps) {
   };
 }
 
-JobFn writePngSequenceJob(FrameBuffer frames, const QString& dir, const QString& stem) {
-  return [frames = std::move(frames), dir, stem](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
-    auto n = exportPngSequence(frames, dir, stem, &ctx);
+JobFn writePngSequenceJob(FrameBuffer frames, const QString& dir, const QString& stem, media::ResultMetadata metadata) {
+  return [frames = std::move(frames), dir, stem, metadata = std::move(metadata)](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
+    auto n = exportPngSequence(frames, dir, stem, &ctx, metadata);
     if (!n) return n.error();
     JobOutput out;
     out.summary = "exported " + std::to_string(*n) + " frames to " + dir.toStdString();
