@@ -150,3 +150,40 @@ put("motion_module", "v3_diffusers.safetensors", motion_module(v3_sites, diffuse
 put("motion_module", "v2_mid_original.safetensors",
     motion_module(v3_sites[:1] + ["mid_block.motion_modules.0"] + v3_sites[1:], pe=32))
 put("motion_module", "bad_global.ckpt", open(os.path.join(ROOT, "tests/data/motion/mm_bad_global.ckpt"), "rb").read())
+
+
+# --- png_metadata: PNGs carrying NoiseStudio metadata (core/media/result_metadata.h) ---------------
+import zlib
+
+
+def png_chunk(ctype, data):
+    body = ctype + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xffffffff)
+
+
+def tiny_png(extra_chunks):
+    """A 2x2 RGB PNG with `extra_chunks` after IHDR."""
+    ihdr = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+    raw = b"".join(b"\x00" + bytes([10 * y, 20, 30] * 2) for y in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + ihdr + b"".join(extra_chunks) + png_chunk(b"IDAT", zlib.compress(raw))
+            + png_chunk(b"IEND", b""))
+
+
+def itxt(keyword, text, compress):
+    payload = zlib.compress(text.encode()) if compress else text.encode()
+    return png_chunk(b"iTXt", keyword.encode() + b"\x00" + bytes([1 if compress else 0, 0]) + b"\x00\x00" + payload)
+
+
+project = json.load(open(os.path.join(ROOT, "examples/red_ball_on_grass.nsproj")))
+envelopes = {
+    "project": {"format": "noisestudio-result", "version": 1, "kind": "project", "project": project},
+    "recipe": {"format": "noisestudio-result", "version": 1, "kind": "recipe", "frame": 3,
+               "recipe": {"verb": "edit", "prompt": "a dog", "seed": 7, "steps": 30, "cfg": 12.5, "skip": 20}},
+}
+summary = png_chunk(b"tEXt", b"parameters\x00a red ball on grass\nSteps: 30, Sampler: DDIM, Seed: 7")
+for name, env in envelopes.items():
+    text = json.dumps(env)
+    put("png_metadata", name + ".png", tiny_png([itxt("NoiseStudio", text, False), summary]))
+    put("png_metadata", name + "_zlib.png", tiny_png([itxt("NoiseStudio", text, True), summary]))
+put("png_metadata", "ztxt.png", tiny_png([png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"hello"))]))
+put("png_metadata", "plain.png", tiny_png([]))
