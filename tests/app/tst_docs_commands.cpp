@@ -166,9 +166,9 @@ void TstDocsCommands::everyQuotedCommandParses() {
     p.setProcessEnvironment(env);
     p.setWorkingDirectory(scratch.path());
     p.start(QString::fromUtf8(NS_CLI_PATH), args);
-    // Usage errors come back within milliseconds; a command still working after 20 s had its
+    // Usage errors come back within milliseconds; a command still working after 8 s had its
     // arguments accepted and is stopped (its output is scratch).
-    const bool finished = p.waitForFinished(20000);
+    const bool finished = p.waitForFinished(8000);
     if (!finished) {
       p.kill();
       p.waitForFinished();
@@ -176,7 +176,7 @@ void TstDocsCommands::everyQuotedCommandParses() {
     const QString err = QString::fromUtf8(p.readAllStandardError());
     const int code = finished && p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     qInfo("%s:%d exit %s: noisestudio-cli %s", qPrintable(c.file), c.line,
-          finished ? qPrintable(QString::number(code)) : "(still running at 20 s: arguments accepted)",
+          finished ? qPrintable(QString::number(code)) : "(still running at 8 s: arguments accepted)",
           qPrintable(args.join(' ')));
     if (finished && (code == 1 || p.exitStatus() != QProcess::NormalExit))
       failures << QString("%1:%2: `%3` -> exit %4: %5")
