@@ -11,6 +11,8 @@
 #include "core/media/project_inputs.h"
 #include "core/noise/noise_stats.h"
 
+#include <QStandardPaths>
+
 namespace ns::ui {
 
 struct InversionCache {
@@ -25,6 +27,14 @@ std::string joinNotes(const std::vector<std::string>& notes) {
   std::string s;
   for (const auto& n : notes) s += (s.empty() ? "" : "; ") + n;
   return s;
+}
+
+// Where the model-painted parts of a plan are cached: "<file>.nsproj.cache/plan" for a saved
+// plan, the user's cache folder for an unsaved one (so Live previews do not paint them again for
+// every frame; the cache key holds every input, so plans can share it).
+std::string planCacheFor(const Project& p) {
+  if (!p.filePath.empty()) return defaultPlanCacheDir(p);
+  return (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/plan")).toStdString();
 }
 
 void addStats(JobOutput& out, const at::Tensor& noise) {
@@ -52,6 +62,7 @@ JobFn renderJob(const Project& snapshot, int stepsOverride, int onlyFrame) {
   req.project = snapshot;
   req.stepsOverride = stepsOverride;
   req.onlyFrame = onlyFrame;
+  req.planCacheDir = planCacheFor(snapshot);
   return [req](ModelBundle& model, JobContext& ctx) mutable -> Result<JobOutput> {
     // The plan's files (background image/video, cut-out sources) are read here, on the model
     // thread: decoding and GrabCut take a while and must not block the window.
@@ -88,7 +99,7 @@ JobFn noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<Invers
       // does (from the plan cache when it has them).
       if (needsModelPlanning(snapshot, *inputs)) {
         ModelPlanOptions planning;
-        planning.cacheDir = defaultPlanCacheDir(snapshot);
+        planning.cacheDir = planCacheFor(snapshot);
         auto plan = planWithModel(model, snapshot, *inputs, planning, ctx);
         if (!plan) return plan.error();
       }
