@@ -59,6 +59,7 @@ MainWindow::MainWindow(QWidget* parent, MainWindowOptions options)
   buildDocks();
   buildActions();
   connectCanvas();
+  connectMask();
   buildPlanMenu();
   connectJobs();
 
@@ -186,6 +187,7 @@ void MainWindow::buildActions() {
       {CanvasTool::Box, tr("Box"), QStringLiteral("B"), tr("Drag to draw a new object box")},
       {CanvasTool::Trajectory, tr("Keyframe"), QStringLiteral("T"), tr("Click to move the selected object there at the current frame")},
       {CanvasTool::CutOut, tr("Cut-out"), QStringLiteral("C"), tr("Drag over the source photo to cut out an object")},
+      {CanvasTool::MaskBrush, tr("Mask brush"), QStringLiteral("M"), tr("Paint where a photo edit applies (Photo edit dock: size, erase, feather)")},
   };
   for (const ToolDef& d : defs) {
     QAction* a = tools->addAction(d.name);
@@ -272,6 +274,7 @@ void MainWindow::syncFromProject() {
   }
   m_timeline->setKeyframes(keys);
   m_properties->setObject(o != nullptr, ov);
+  syncMaskOverlay();
   m_syncing = false;
 }
 
@@ -283,6 +286,7 @@ void MainWindow::syncTitle() {
 void MainWindow::onCurrentFrameChanged(int frame) {
   m_scene->setObjects(m_doc->canvasObjects(), frame, m_doc->project().frames);
   m_preview->setCurrentFrame(frame);
+  syncMaskOverlay();  // per-frame strokes make each frame's mask its own
   // The canvas shows the latest render (or the source photo) under the boxes.
   if (!m_result.empty()) m_scene->setBackgroundImage(frameToImage(m_result, std::min(frame, m_result.count - 1)));
   else if (!m_source.empty()) m_scene->setBackgroundImage(frameToImage(m_source, std::min(frame, m_source.count - 1)));

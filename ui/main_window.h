@@ -154,6 +154,12 @@ class MainWindow : public QMainWindow {
   void onNoiseEdited(const QString& field);
   void deleteSelected();
   void afterEdit();
+  // main_window_mask.cpp: the mask brush (strokes, invert, clear, feather -> undo steps).
+  void connectMask();
+  void onMaskStroke(const QVector<QPointF>& normPoints);
+  void invertMask();
+  void clearMask();
+  void syncMaskOverlay();
   // main_window_plan.cpp: the Plan menu (model-painted background/objects, re-rolls).
   void buildPlanMenu();
   // main_window_files.cpp

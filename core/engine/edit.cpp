@@ -55,6 +55,20 @@ Result<at::Tensor> latentMask(const FrameBuffer& mask, int frames, int latent, b
   return dev == "cpu" ? m : m.to(at::Device(dev));
 }
 
+// The mask at the decoded pictures' size [M,1,H,W] (M = 1 or the frame count), on `like`'s
+// device: area average when shrinking, bilinear when growing (the window's mask is already at
+// the picture size and passes unchanged).
+at::Tensor pixelMask(const FrameBuffer& mask, const at::Tensor& like) {
+  at::Tensor m = framesToTensor(mask);
+  if (mask.channels == 3) m = m.mean(1, true);
+  const int64_t H = like.size(-2), W = like.size(-1);
+  if (m.size(-2) != H || m.size(-1) != W) {
+    if (m.size(-2) >= H && m.size(-1) >= W) m = at::adaptive_avg_pool2d(m, {H, W});
+    else m = at::upsample_bilinear2d(m, {H, W}, false);
+  }
+  return m.clamp(0.0, 1.0).to(like.device(), like.scalar_type());
+}
+
 }  // namespace
 
 Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext& ctx) {
@@ -94,7 +108,8 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
     auto decodePreview = [&model, &info](const at::Tensor& x0) {
       return model.codec->previewDecode(engine::modelToFrames(x0, info.isVideo));
     };
-    at::Tensor latents;  // model layout
+    at::Tensor latents;   // model layout
+    at::Tensor sourceX0;  // masked edits: the unedited source latent, kept where the mask is 0
     if (ddim) {
       if (req.skip != 0) out.notes.push_back("DDIM noise has no noise maps to skip into: skip " +
                                              std::to_string(req.skip) + " was ignored (regenerated from x_T, skip 0)");
@@ -134,6 +149,7 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
         if (!m.ok()) return m.error();
         o.mask = *m;
         o.sourcePath = &*base;
+        sourceX0 = base->xts[0];
       }
       EditFriendlyInversion efi(*model.denoiser, *schedule);
       auto r = efi.reverse(edited, prompts->cond, prompts->uncond, o, ctx);
@@ -142,7 +158,17 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
     }
     spdlog::info("edit: {} frame(s), method {}, prompt '{}', skip {}, cfg {}, shift ({}, {})", n.frames(), n.method,
                  prompt, ddim ? 0 : req.skip, req.cfg, req.shiftX, req.shiftY);
-    out.frames = imagesToFrames(model.codec->decode(engine::modelToFrames(latents, info.isVideo)));
+    at::Tensor images = model.codec->decode(engine::modelToFrames(latents, info.isVideo));
+    if (sourceX0.defined()) {
+      // Outside the mask the latent already is the source's, but a decoder with global
+      // statistics (the built-in one's GroupNorm) still shifts every pixel a little (≈ 0.01 for a
+      // colour edit of a strip): composite with the decoded source at full resolution, so where
+      // the mask is 0 the pixels are the source's exactly, the same for the window and the CLI.
+      const at::Tensor kept = model.codec->decode(engine::modelToFrames(sourceX0, info.isVideo));
+      const at::Tensor m = pixelMask(req.mask, images);
+      images = images * m + kept * (1.0 - m);
+    }
+    out.frames = imagesToFrames(images);
     return out;
   });
 }

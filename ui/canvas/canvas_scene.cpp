@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "ui/canvas/box_item.h"
+#include "ui/canvas/mask_overlay_item.h"
 #include "ui/canvas/trajectory_path_item.h"
 
 namespace ns::ui {
@@ -15,6 +16,8 @@ namespace ns::ui {
 CanvasScene::CanvasScene(QObject* parent) : QGraphicsScene(parent) {
   qRegisterMetaType<ns::NormBox>("ns::NormBox");
   setSceneRect(0, 0, m_canvas.width(), m_canvas.height());
+  m_mask = new MaskOverlayItem;
+  addItem(m_mask);
   connect(this, &QGraphicsScene::selectionChanged, this, [this] {
     const QString id = selectedId();
     if (id == m_lastSelected) return;
@@ -30,6 +33,7 @@ CanvasScene::~CanvasScene() {
   m_boxes.clear();
   m_paths.clear();
   m_rubber = nullptr;
+  m_mask = nullptr;
   clear();
 }
 
@@ -37,7 +41,15 @@ void CanvasScene::setCanvasSize(QSize size) {
   if (size == m_canvas || size.isEmpty()) return;
   m_canvas = size;
   setSceneRect(0, 0, size.width(), size.height());
+  m_mask->setCanvasSize(size);
+  setMaskBrush(m_maskRadius, m_maskErase);
   update();
+}
+
+void CanvasScene::setMaskBrush(double radiusFraction, bool erase) {
+  m_maskRadius = radiusFraction;
+  m_maskErase = erase;
+  m_mask->setBrush(radiusFraction * std::min(m_canvas.width(), m_canvas.height()), erase);
 }
 
 void CanvasScene::setBackgroundImage(const QImage& image) {
@@ -125,7 +137,10 @@ void CanvasScene::setObjects(const std::vector<CanvasObject>& objects, int frame
   }
 }
 
-void CanvasScene::setTool(CanvasTool tool) { m_tool = tool; }
+void CanvasScene::setTool(CanvasTool tool) {
+  m_tool = tool;
+  if (tool != CanvasTool::MaskBrush) m_mask->setPointer({}, false);
+}
 
 QString CanvasScene::selectedId() const {
   for (QGraphicsItem* item : selectedItems())
@@ -152,6 +167,11 @@ void CanvasScene::drawBackground(QPainter* p, const QRectF& rect) {
 }
 
 void CanvasScene::mousePressEvent(QGraphicsSceneMouseEvent* e) {
+  if (m_tool == CanvasTool::MaskBrush && e->button() == Qt::LeftButton) {
+    m_mask->beginStroke(e->scenePos());
+    e->accept();
+    return;
+  }
   const bool drawing = m_tool == CanvasTool::Box || m_tool == CanvasTool::CutOut;
   if (drawing && e->button() == Qt::LeftButton) {
     m_rubberStart = e->scenePos();
@@ -174,6 +194,11 @@ void CanvasScene::mousePressEvent(QGraphicsSceneMouseEvent* e) {
 }
 
 void CanvasScene::mouseMoveEvent(QGraphicsSceneMouseEvent* e) {
+  if (m_tool == CanvasTool::MaskBrush) {
+    m_mask->setPointer(e->scenePos(), true);
+    if (m_mask->stroking()) m_mask->extendStroke(e->scenePos());
+    return;
+  }
   if (m_rubber) {
     m_rubber->setRect(QRectF(m_rubberStart, e->scenePos()).normalized());
     return;
@@ -182,6 +207,13 @@ void CanvasScene::mouseMoveEvent(QGraphicsSceneMouseEvent* e) {
 }
 
 void CanvasScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* e) {
+  if (m_mask->stroking()) {
+    m_mask->extendStroke(e->scenePos());
+    QVector<QPointF> norm;
+    for (const QPointF& p : m_mask->endStroke()) norm.push_back(QPointF(p.x() / m_canvas.width(), p.y() / m_canvas.height()));
+    emit maskStrokeFinished(norm);
+    return;
+  }
   if (!m_rubber) {
     QGraphicsScene::mouseReleaseEvent(e);
     return;

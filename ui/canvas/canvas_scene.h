@@ -8,6 +8,8 @@
 #include <QGraphicsScene>
 #include <QHash>
 #include <QImage>
+#include <QPointF>
+#include <QVector>
 
 #include <vector>
 
@@ -18,6 +20,7 @@
 namespace ns::ui {
 
 class BoxItem;
+class MaskOverlayItem;
 class TrajectoryPathItem;
 
 class CanvasScene : public QGraphicsScene {
@@ -42,6 +45,10 @@ class CanvasScene : public QGraphicsScene {
   int objectCount() const { return int(m_boxes.size()); }
   bool dragging() const { return !m_dragId.isEmpty(); }
 
+  // The edit mask's overlay; the mask brush's radius (fraction of the canvas's shorter side).
+  MaskOverlayItem* maskOverlay() const { return m_mask; }
+  void setMaskBrush(double radiusFraction, bool erase);
+
   QRectF toScene(const NormBox& b) const;
   NormBox toNorm(const QRectF& r) const;
 
@@ -52,6 +59,7 @@ class CanvasScene : public QGraphicsScene {
   void boxEdited(QString id, ns::NormBox box, bool finished);  // during and at the end of the drag
   void centreClicked(QString id, QPointF normCentre);       // Trajectory tool on the selected object
   void selectedObjectChanged(QString id);                   // "" = none
+  void maskStrokeFinished(QVector<QPointF> normPoints);     // Mask brush: one stroke (one undo step)
 
  protected:
   void drawBackground(QPainter* p, const QRectF& rect) override;
@@ -72,6 +80,9 @@ class CanvasScene : public QGraphicsScene {
   QPointF m_rubberStart;
   QString m_dragId;
   QString m_lastSelected;
+  MaskOverlayItem* m_mask = nullptr;
+  double m_maskRadius = 0.05;
+  bool m_maskErase = false;
 };
 
 }  // namespace ns::ui

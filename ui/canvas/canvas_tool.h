@@ -9,6 +9,7 @@ enum class CanvasTool {
   Box,         // press-drag-release draws a new object box
   Trajectory,  // click moves the selected object's centre there at the current frame (a keyframe)
   CutOut,      // press-drag-release on the source image makes a cut-out object from that region
+  MaskBrush,   // press-drag-release paints (or erases) one stroke of the edit mask
 };
 
 }  // namespace ns::ui

@@ -12,6 +12,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "ui/docks/mask_brush_panel.h"
+
 namespace ns::ui {
 
 InversionDock::InversionDock(QWidget* parent) : QDockWidget(tr("Photo edit"), parent) {
@@ -52,6 +54,8 @@ InversionDock::InversionDock(QWidget* parent) : QDockWidget(tr("Photo edit"), pa
   column->addWidget(m_path);
   column->addWidget(m_invert);
   column->addLayout(form);
+  m_mask = new MaskBrushPanel(body);
+  column->addWidget(m_mask);
   column->addWidget(m_rerender);
   column->addWidget(m_ab);
   column->addStretch(1);

@@ -2,7 +2,7 @@
 // InversionDock: the photo-editing workflow. A dropped photo becomes the source (shown here as a
 // thumbnail); Invert runs the engine's invert verb on the model thread; target prompt, shift and
 // colour offset edit the inverted noise and Re-render runs the edit verb (the skip is the
-// Properties dock's "Inversion skip"). A/B shows source vs result in the preview.
+// Properties dock's "Inversion skip"); the edit mask panel sets up the mask brush. A/B shows source vs result in the preview.
 // Until the engine offers invert/edit, the buttons stay disabled with a tooltip saying why.
 // UI thread only.
 
@@ -17,6 +17,8 @@ class QPushButton;
 class QSpinBox;
 
 namespace ns::ui {
+
+class MaskBrushPanel;
 
 struct InversionEdits {
   QString targetPrompt;          // "" = keep the source prompt
@@ -40,6 +42,7 @@ class InversionDock : public QDockWidget {
 
   QPushButton* invertButton() const { return m_invert; }
   QPushButton* rerenderButton() const { return m_rerender; }
+  MaskBrushPanel* maskPanel() const { return m_mask; }
 
  signals:
   void invertRequested();
@@ -56,6 +59,7 @@ class InversionDock : public QDockWidget {
   QSpinBox* m_shiftY = nullptr;
   QDoubleSpinBox* m_colour[3] = {nullptr, nullptr, nullptr};
   QPushButton* m_rerender = nullptr;
+  MaskBrushPanel* m_mask = nullptr;
   QCheckBox* m_ab = nullptr;
   QString m_sourcePath;
   bool m_inverted = false;

@@ -153,10 +153,15 @@ JobFn editJob(const Project& snapshot, const InversionEdits& edits, std::shared_
   req.shiftY = edits.shiftY;
   for (int c = 0; c < 3; ++c) req.colour[c] = float(edits.colour[c]);
   req.seed = snapshot.seed;
-  return [req, cache](ModelBundle& model, JobContext& ctx) -> Result<JobOutput> {
+  const EditMask mask = snapshot.inversion.mask;
+  const int width = snapshot.width, height = snapshot.height;
+  return [req, cache, mask, width, height](ModelBundle& model, JobContext& ctx) -> Result<JobOutput> {
     if (!cache || !cache->noise) return makeError(ErrorKind::BadInput, "invert the photo before editing it");
     EditRequest r = req;
     r.noise = cache->noise;
+    // The painted mask at the canvas size, one frame per noise frame when some stroke names a
+    // frame: the same 8-bit levels `edit --mask PNG` reads (maskFramesToBuffer).
+    if (mask.active()) r.mask = maskFramesToBuffer(mask.rasterizeFrames(width, height, r.noise->frames()));
     auto res = edit(model, r, ctx);
     if (!res) return res.error();
     JobOutput out;

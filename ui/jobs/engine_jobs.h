@@ -46,7 +46,7 @@ JobFn noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<Invers
 JobFn invertJob(const Project& snapshot, FrameBuffer source, std::shared_ptr<InversionCache> cache);
 
 // Re-renders the cached inversion with the edits (target prompt, shift, colour) and the
-// project's skip / target guidance.
+// project's skip / target guidance, limited to the project's edit mask when it has one.
 JobFn editJob(const Project& snapshot, const InversionEdits& edits, std::shared_ptr<InversionCache> cache);
 
 }  // namespace ns::ui
