@@ -114,13 +114,6 @@ std::string vocabularyBackdrop(const std::string& colour, const std::string& sha
 // bitwise the part that was just made.
 at::Tensor quantise01(const at::Tensor& x01) { return x01.clamp(0.0, 1.0).mul(255.0).round().div(255.0); }
 
-// Centre crop of a square render to the canvas' aspect (the model renders squares here).
-at::Tensor cropToCanvas(const at::Tensor& image, int width, int height) {
-  const int64_t S = image.size(-1);
-  const int64_t top = (S - height) / 2, left = (S - width) / 2;
-  return image.narrow(-2, top, height).narrow(-1, left, width);
-}
-
 std::optional<at::Tensor> readCached(const std::string& dir, const std::string& key) {
   if (dir.empty()) return std::nullopt;
   const std::string path = (fs::path(dir) / planCacheFileName(key)).string();
@@ -155,14 +148,15 @@ void writeCached(const std::string& dir, const std::string& key, const at::Tenso
 // One generate() call as a part of the planning stage: progress and previews go to `ctx` under
 // `stage`, a cancel of `ctx` stops it at the next step.
 Result<at::Tensor> renderPart(ModelBundle& model, const std::string& prompt, const std::string& negative, uint64_t seed,
-                              int size, int steps, double cfg, const std::string& stage, JobContext& ctx) {
+                              int width, int height, int steps, double cfg, const std::string& stage, JobContext& ctx) {
   GenerateRequest g;
   g.prompt = prompt;
   g.negativePrompt = negative;
   g.seed = seed;
   g.steps = steps;
   g.cfg = cfg;
-  g.size = size;
+  g.width = width;  // the canvas' own aspect: a 768 x 512 plan paints a 768 x 512 background
+  g.height = height;
   JobContext sub;
   sub.setWantsPreview(ctx.wantsPreview());
   sub.setProgressCallback([&ctx, &sub, &stage](const JobProgress& p) {
@@ -171,7 +165,7 @@ Result<at::Tensor> renderPart(ModelBundle& model, const std::string& prompt, con
   auto out = generate(model, g, sub);
   if (!out.ok()) return out.error();
   c10::InferenceMode guard;
-  return framesToImages(out->frames)[0].add(1.0).div(2.0);  // [3,S,S] in [0,1]
+  return framesToImages(out->frames)[0].add(1.0).div(2.0);  // [3,height,width] in [0,1]
 }
 
 }  // namespace
@@ -251,7 +245,6 @@ Result<ModelPlanResult> planWithModel(ModelBundle& model, const Project& project
   if (project.background.kind == BackgroundKind::Generate && !planned.background.defined()) {
     const std::string prompt = plannedBackgroundPrompt(project);
     const uint64_t seed = plannedBackgroundSeed(project);
-    const int S = std::max(project.width, project.height);
     const std::string key =
         planCacheKey(model, "background", prompt, project.negativePrompt, seed, project.width, project.height, steps, cfg);
     PlannedPart part{"background", prompt, seed, false, {}};
@@ -260,10 +253,11 @@ Result<ModelPlanResult> planWithModel(ModelBundle& model, const Project& project
       part.fromCache = true;
       part.image = hit->mul(2.0).sub(1.0);
     } else {
-      auto img = renderPart(model, prompt, project.negativePrompt, seed, S, steps, cfg, "plan background", ctx);
+      auto img = renderPart(model, prompt, project.negativePrompt, seed, project.width, project.height, steps, cfg,
+                            "plan background", ctx);
       if (!img.ok()) return img.error();
       c10::InferenceMode guard;
-      const at::Tensor x01 = quantise01(cropToCanvas(*img, project.width, project.height)).contiguous();
+      const at::Tensor x01 = quantise01(*img).contiguous();
       writeCached(options.cacheDir, key, x01);
       part.image = x01.mul(2.0).sub(1.0);
     }
@@ -286,7 +280,7 @@ Result<ModelPlanResult> planWithModel(ModelBundle& model, const Project& project
       part.fromCache = true;
       part.image = *hit;
     } else {
-      auto img = renderPart(model, prompt, project.negativePrompt, seed, native, steps, cfg, "plan " + o.id, ctx);
+      auto img = renderPart(model, prompt, project.negativePrompt, seed, native, native, steps, cfg, "plan " + o.id, ctx);
       if (!img.ok()) return img.error();
       auto cut = cutOutFromBackdrop(img->mul(2.0).sub(1.0));
       if (!cut.ok())
