@@ -10,6 +10,7 @@
 #include "core/farm/text_file.h"
 #include "core/media/image_io.h"
 #include "core/media/project_inputs.h"
+#include "core/media/result_metadata.h"
 #include "core/media/video_io.h"
 
 namespace fs = std::filesystem;
@@ -80,7 +81,14 @@ Result<void> mergeFramesToVideo(const std::function<std::string(int)>& framePath
       return makeError(ErrorKind::BadInput, framePath(f) + ": size differs from frame 0");
     frames.push_back(*img);
   }
-  return media::writeVideo(videoPath, at::stack(frames), fps);
+  if (auto w = media::writeVideo(videoPath, at::stack(frames), fps); !w.ok()) return w;
+  // The frames remember how they were made (render --frames tags each PNG): so does the video,
+  // through its sidecar (core/media/result_metadata.h). Frames without metadata leave none.
+  auto meta = media::readResultMetadata(framePath(0));
+  if (!meta.ok() || !meta->metadata) return {};
+  media::ResultMetadata m = *meta->metadata;
+  m.frame = -1;
+  return media::writeSidecar(videoPath, m);
 }
 
 Result<void> cancelAndWait(const std::vector<std::string>& ids, const std::string& what) {

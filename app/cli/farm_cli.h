@@ -29,7 +29,8 @@ Result<void> checkWritableFolder(const std::string& dir, bool& created);
 Result<Project> openProjectForFarm(const std::string& path);
 // The project as the tasks read it: its input files as absolute paths.
 std::string projectCopyText(const Project& project);
-// Checks that all `frames` frames exist and are the same size and writes them as one video.
+// Checks that all `frames` frames exist and are the same size and writes them as one video, with
+// the sidecar frame 0's metadata describes (result_metadata.h).
 Result<void> mergeFramesToVideo(const std::function<std::string(int)>& framePath, int frames, double fps,
                                 const std::string& framesDir, const std::string& videoPath);
 // scancel `ids` and wait (at most 120 s) until Slurm runs none of them.

@@ -87,6 +87,8 @@ if [ $rc -ne 0 ] || [ -z "$A" ] || [ -z "$M" ]; then fail "submit: exit $rc: $ou
   same_frames "$W/local" "$W/farm1/frames" && pass "4-chunk farm frames equal the local render" ||
     fail "farm frames differ from the local render"
   [ -s "$W/farm1/ball.mp4" ] && pass "merge wrote ball.mp4" || fail "no ball.mp4 (merge log: $(cat "$W/farm1/farm/logs/merge.log"))"
+  grep -q '"seed"' "$W/farm1/ball.mp4.nsproj" 2>/dev/null && pass "merge wrote the project sidecar ball.mp4.nsproj" ||
+    fail "no project sidecar next to ball.mp4"
   [ "$(squeue -h -t all -j "$A" -o %T | sort -u)" = COMPLETED ] && pass "all 4 array tasks COMPLETED" ||
     fail "array task states: $(squeue -h -t all -j "$A" -o '%i %T')"
   [ "$(ls "$W/farm1/frames" | wc -l)" = "$FRAMES" ] && pass "no stray files in frames/" || fail "frames/: $(ls "$W/farm1/frames")"
