@@ -6,7 +6,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 
 namespace ns::cli {
 
@@ -54,7 +56,21 @@ void installInterruptHandler() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+JobContext::ProgressFn lineProgress() {
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [last](const JobProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (p.step < p.total && now - *last < std::chrono::seconds(1)) return;
+    *last = now;
+    // The wall-clock stamp lets docs/farm.md measure a task's start-up against the script's own.
+    const double epoch = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::fprintf(stderr, "progress: %s %d/%d at %.3f\n", p.stage.c_str(), p.step, p.total, epoch);
+    std::fflush(stderr);
+  };
+}
+
 JobContext::ProgressFn stderrProgress(const GlobalOptions& g) {
+  if (!isatty(STDERR_FILENO) && std::getenv("NS_PROGRESS_LINES")) return lineProgress();
   const bool show = g.verbose || isatty(STDERR_FILENO);
   if (!show) return {};
   struct State {

@@ -44,8 +44,12 @@ int reportError(const GlobalOptions& g, const Error& e);
 JobContext& currentJob();
 void installInterruptHandler();
 // A progress callback that draws "stage  12/50  ETA 3s" on stderr (only when stderr is a tty or
-// --verbose), throttled to ~10 updates per second.
+// --verbose), throttled to ~10 updates per second. Without a tty and with NS_PROGRESS_LINES set
+// (farm batch tasks set it), whole lines instead: lineProgress().
 JobContext::ProgressFn stderrProgress(const GlobalOptions& g);
+// Progress as whole lines on stderr ("progress: denoise 12/40 at <unix time>"), at most one a
+// second: what a farm log keeps and `farm status` reads (a terminal's '\r' line is no use in a file).
+JobContext::ProgressFn lineProgress();
 
 // A subcommand registers its options and a run function that returns an exit code.
 using CommandRunner = std::function<int()>;

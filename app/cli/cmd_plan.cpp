@@ -119,21 +119,6 @@ bool frameComplete(const std::string& path) {
   return fs::is_regular_file(path, ec) && media::probeImageFile(path).ok();
 }
 
-// Progress as whole lines ("progress: denoise 12/40"), at most one a second: what a farm log
-// keeps and `farm status` reads (the terminal's '\r' line is no use in a file).
-JobContext::ProgressFn lineProgress() {
-  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-  return [last](const JobProgress& p) {
-    const auto now = std::chrono::steady_clock::now();
-    if (p.step < p.total && now - *last < std::chrono::seconds(1)) return;
-    *last = now;
-    // The wall-clock stamp lets docs/farm.md measure a task's start-up against the script's own.
-    const double epoch = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    std::fprintf(stderr, "progress: %s %d/%d at %.3f\n", p.stage.c_str(), p.step, p.total, epoch);
-    std::fflush(stderr);
-  };
-}
-
 // Where the example projects are: NS_SOURCE_DIR/examples in a build tree, else
 // <exe>/../share/noisestudio/examples in an installed tree.
 std::string findExamplesDir() {

@@ -51,6 +51,12 @@ BatchStatus computeBatchStatus(const BatchPlan& plan, const FarmState& state, co
     const SlurmTask* line = lineFor(ts.task);
     if (line) ts.slurmState = line->state + " " + line->reason;
     ts.state = classifyTask(allExist(t.outputs), ts.task, line);
+    if (plan.spec.jobs[size_t(t.job)].kind == BatchKind::Render) {
+      ts.frameBegin = t.begin, ts.frameEnd = t.end;
+      for (const auto& o : t.outputs) ts.framesDone += nonEmptyFile(o) ? 1 : 0;
+      st.frames += t.end - t.begin;
+      st.framesDone += ts.framesDone;
+    }
     if (ts.state == ChunkState::Running) ts.progress = lastProgress(tailOfFile(plan.taskLogPath(t.index), 40));
     if (ts.state == ChunkState::Failed) {
       if (ts.slurmState.empty()) ts.slurmState = "ended (no longer in squeue)";
@@ -61,6 +67,7 @@ BatchStatus computeBatchStatus(const BatchPlan& plan, const FarmState& state, co
   }
 
   bool anyFailed = false, anyRunning = false, anyPending = false, allDone = true;
+  int renderJobs = 0, videos = 0;
   for (int j = 0; j < int(plan.spec.jobs.size()); ++j) {
     const BatchJob& job = plan.spec.jobs[size_t(j)];
     BatchJobStatus js;
@@ -98,6 +105,7 @@ BatchStatus computeBatchStatus(const BatchPlan& plan, const FarmState& state, co
         js.gatherLogTail = tailOfFile(plan.gatherLogPath(j), tailLines);
       }
     }
+    if (job.kind == BatchKind::Render) ++renderJobs, videos += js.gather == "done" ? 1 : 0;
     const bool gatherOk = js.gather == "none" || js.gather == "done";
     if (js.tasksDone == js.tasks && gatherOk) js.state = "done";
     else if (taskRunning || js.gather == "running") js.state = "running";
@@ -111,6 +119,7 @@ BatchStatus computeBatchStatus(const BatchPlan& plan, const FarmState& state, co
     allDone &= js.state == "done";
     st.jobs.push_back(js);
   }
+  st.videos = renderJobs > 0 && videos == renderJobs;
   if (state.cancelled) st.state = "cancelled";
   else if (allDone) st.state = "done";
   else if (anyRunning) st.state = "running";
@@ -144,8 +153,9 @@ std::string BatchStatus::toJson() const {
     if (!t.progress.empty()) j["progress"] = t.progress;
     if (!t.logTail.empty()) j["log_tail"] = t.logTail;
     ts.push_back(j);
-    // The shape of a project job's chunks[] (without its frame counts), for readers of those.
-    json c{{"chunk", t.index}, {"state", chunkStateName(t.state)}, {"task", t.task}, {"slurm", t.slurmState}};
+    // The shape of a project job's chunks[], for readers of those (the window's Jobs dock).
+    json c{{"chunk", t.index},           {"frames", {t.frameBegin, t.frameEnd}}, {"frames_done", t.framesDone},
+           {"state", chunkStateName(t.state)}, {"task", t.task},                    {"slurm", t.slurmState}};
     if (!t.progress.empty()) c["progress"] = t.progress;
     if (!t.logTail.empty()) c["log_tail"] = t.logTail;
     chunks.push_back(c);
@@ -160,7 +170,8 @@ std::string BatchStatus::toJson() const {
     if (j.gather != "none" && j.gather != "done" && merge == "done") merge = j.gather;
   }
   json out{{"ok", true},     {"kind", "batch"}, {"state", state},  {"tasks_done", tasksDone}, {"task_count", tasks.size()},
-           {"jobs", js},     {"tasks", ts},     {"chunks", chunks}, {"merge", merge}};
+           {"jobs", js},     {"tasks", ts},     {"chunks", chunks}, {"merge", merge},
+           {"frames", frames}, {"frames_done", framesDone}, {"video", videos}};
   return out.dump(2);
 }
 

@@ -21,6 +21,7 @@ struct BatchTaskStatus {
   std::string slurmState;  // squeue's state and reason, "" once aged out
   std::string progress;    // running tasks: the last progress line
   std::string logTail;     // failed tasks: the end of their log
+  int frameBegin = 0, frameEnd = 0, framesDone = 0;  // render tasks: their frames; others: none (0, 0)
 };
 
 struct BatchJobStatus {
@@ -39,12 +40,15 @@ struct BatchStatus {
   std::vector<BatchTaskStatus> tasks;
   std::vector<BatchJobStatus> jobs;
   int tasksDone = 0;
+  int frames = 0, framesDone = 0;  // over the render jobs
+  bool videos = false;             // every render job's video is there (false without render jobs)
 
   std::vector<int> tasksToResubmit() const;  // failed or never-submitted tasks
   // Jobs with a gather whose result is missing (resume queues a new gather for each).
   std::vector<int> gathersToSubmit() const;
   // `farm status --json`: kind "batch", tasks[], jobs[], and for readers of project jobs the same
-  // top-level fields (state, chunks[] = the tasks with state/task/slurm/progress/log_tail, merge).
+  // fields (state, frames, frames_done, video, merge, chunks[] = the tasks with chunk, frames,
+  // frames_done, state, task, slurm, progress, log_tail; a task that renders no frames has [0, 0]).
   std::string toJson() const;
   std::string toText() const;
 };

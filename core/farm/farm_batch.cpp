@@ -443,6 +443,8 @@ std::string BatchPlan::taskScript() const {
   s += "i=${SLURM_ARRAY_TASK_ID:?submit this script with sbatch --array}\n";
   s += "export NS_THREADS=${SLURM_CPUS_PER_TASK:-1}\n";
   s += "export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}\n";
+  // Every verb then logs "progress: stage i/n at t" lines, which `farm status` shows for running tasks.
+  s += "export NS_PROGRESS_LINES=1\n";
   s += "cli=" + shellQuote(cli) + "\n";
   s += "echo \"farm: task $i job ${SLURM_JOB_ID:-?} on $(hostname) start $(date +%s.%N)\"\n";
   s += "# complete FILE...: true (and says so) when every output of the task is already there.\n";

@@ -128,6 +128,10 @@ if [ $rc -ne 0 ] || [ -z "$A" ]; then fail "batch submit: exit $rc: $out"; else
   [ -s "$W/b1/ball/ball.mp4" ] && pass "render gather wrote ball/ball.mp4" || fail "no ball.mp4"
   cmp -s "$W/b1/stills/still.nsnoise" "$W/local_still.nsnoise" && pass "inverted noise equals the local invert's" ||
     fail "stills/still.nsnoise differs or is missing"
+  for i in 0 4 8; do  # a search, an eval and the invert task: `farm status` reads these lines
+    grep -Eq '^progress: [a-z]+ [0-9]+/[0-9]+ at ' "$W/b1/farm/logs/task_$i.log" && pass "task $i logged progress lines" ||
+      fail "task $i log has no progress lines: $(head -c 300 "$W/b1/farm/logs/task_$i.log")"
+  done
 fi
 
 # ---- 2. a render input vanishes: its job fails alone, resume redoes only it ----

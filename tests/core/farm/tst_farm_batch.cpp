@@ -333,6 +333,15 @@ void TstFarmBatch::statusPerTaskAndJob() {
   const std::string json = s.toJson();
   for (const char* field : {"\"kind\": \"batch\"", "\"log_tail\"", "\"chunks\"", "\"gather\": \"none\"", "\"merge\""})
     QVERIFY2(json.find(field) != std::string::npos, field);
+  // A project job's reader finds its fields: frames over the render job, chunks with frame ranges.
+  const auto j = nlohmann::json::parse(json);
+  QCOMPARE(j["frames"].get<int>(), 10);
+  QCOMPARE(j["frames_done"].get<int>(), 10);
+  QCOMPARE(j["video"].get<bool>(), false);  // the render's gather is still running
+  QCOMPARE(j["chunks"][2]["frames"], nlohmann::json({8, 10}));
+  QCOMPARE(j["chunks"][2]["frames_done"].get<int>(), 2);
+  QCOMPARE(j["chunks"][6]["frames"], nlohmann::json({0, 0}));
+  QCOMPARE(j["chunks"][6]["log_tail"].get<std::string>().find("out of memory") != std::string::npos, true);
   // Slurm forgot everything and the running ones ended without outputs: the rest failed; cancel mark wins.
   s = computeBatchStatus(p, st, {}, 5);
   QCOMPARE(s.state, std::string("failed"));
