@@ -9,6 +9,7 @@
 
 #include <QCheckBox>
 #include <QDir>
+#include <QFileInfo>
 #include <QDoubleSpinBox>
 #include <QMenu>
 #include <QMenuBar>
@@ -54,6 +55,14 @@ int overlayLevel(MainWindow& w, int x, int y) {
 }
 
 QDoubleSpinBox* spin(QWidget* parent, const char* name) { return parent->findChild<QDoubleSpinBox*>(QLatin1String(name)); }
+
+// docs/screenshots/<name> when NS_WRITE_SCREENSHOTS=1 (the user guide's pictures).
+void writeScreenshot(QWidget& w, const char* name) {
+  if (qgetenv("NS_WRITE_SCREENSHOTS") != "1") return;
+  const QString out = QStringLiteral(NS_SOURCE_DIR "/docs/screenshots/") + name;
+  QDir().mkpath(QFileInfo(out).path());
+  if (!w.grab().save(out)) qWarning("could not write %s", qPrintable(out));
+}
 
 QAction* menuAction(MainWindow& w, const QString& menuTitle, const QString& text) {
   for (QAction* m : w.menuBar()->actions()) {
@@ -227,6 +236,8 @@ void TstMaskBrush::paintedMaskLimitsAColourEdit() {
   QVERIFY2(w.errorBanner()->isHidden(), qPrintable(w.errorBanner()->message()));
   const ns::FrameBuffer edited = w.resultFrames();
   QCOMPARE(edited.width, 64);
+  QTest::qWait(200);
+  writeScreenshot(w, "mask_brush.png");  // the red strip over the edited photo, the Edit mask group
 
   // Per column: the largest change of any channel (values in [0,1], as decoded).
   std::vector<double> colMax(64, 0.0);

@@ -5,6 +5,7 @@
 // without a mask keep their bytes (and old files load with no mask), bad mask fields are named.
 #include "tests/support/ns_test.h"
 
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -51,6 +52,7 @@ class TstEditMask : public QObject {
   void projectJsonRoundTrip();
   void projectsWithoutMaskKeepTheirBytes();
   void badMaskFieldsAreNamed();
+  void rasterTimeAtCanvasSize();
 };
 
 void TstEditMask::hardDabCoversItsDisc() {
@@ -252,9 +254,27 @@ void TstEditMask::badMaskFieldsAreNamed() {
   QVERIFY2(e.empty(), e);
 }
 
+void TstEditMask::rasterTimeAtCanvasSize() {
+  // The window re-rasterises the mask on every sync: 40 strokes of 60 points at 512² with a
+  // feather must stay interactive (reported; the bound only catches a pathological slowdown).
+  ns::EditMask m;
+  for (int s = 0; s < 40; ++s) {
+    ns::MaskOp op = stroke({}, 0.04f, 0.7f, s % 5 == 4 ? ns::MaskOpKind::Erase : ns::MaskOpKind::Paint);
+    for (int k = 0; k < 60; ++k) op.points.push_back({0.1f + 0.8f * k / 60.f, 0.05f + 0.9f * float((s * 37 + k * 3) % 100) / 100.f});
+    m.ops.push_back(op);
+  }
+  m.feather = 0.01f;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto v = m.rasterize(512, 512, 0);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  qInfo("40 strokes x 60 points, feather, 512x512: %.1f ms", ms);
+  QCOMPARE(v.size(), size_t(512 * 512));
+  QVERIFY2(ms < 5000, std::to_string(ms) + " ms");
+}
+
 NS_REGISTER_TEST(TstEditMask, hardDabCoversItsDisc, softBrushFollowsTheProfile, strokeCoversItsSegment,
                  eraseInvertClearInOrder, perFrameOpsTouchOnlyTheirFrame, featherBlursTheEdge, bufferIsLevelOver255,
-                 projectJsonRoundTrip, projectsWithoutMaskKeepTheirBytes, badMaskFieldsAreNamed)
+                 projectJsonRoundTrip, projectsWithoutMaskKeepTheirBytes, badMaskFieldsAreNamed, rasterTimeAtCanvasSize)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_edit_mask.moc"
 #endif
