@@ -400,6 +400,49 @@ class TstFarmWindow : public QObject {
     dock->removeJob(out);
   }
 
+  void batchJobsShowTheirTasks() {
+    // The shape core/farm/batch_status.h documents for `farm status --json` of a batch: the project
+    // fields plus kind, tasks[] (what each does) and task counts.
+    auto w = openedWindow("batch");
+    QVERIFY(w);
+    const QString out = m_tmp.filePath("batch_job");
+    QDir().mkpath(out);
+    FarmJobsDock* dock = w->farmJobsDock();
+    dock->setPollInterval(3600 * 1000);
+    QSignalSpy polled(dock, &FarmJobsDock::polled);
+    dock->addJob(out);
+    QVERIFY(polled.wait(30000));  // not a job folder for the CLI: only the view below is shown
+    const char* json = R"js({"ok": true, "kind": "batch", "state": "failed", "tasks_done": 1, "task_count": 2,
+      "frames": 4, "frames_done": 4, "video": false, "merge": "not run (a task failed)",
+      "jobs": [{"name": "ball", "kind": "render"}, {"name": "best", "kind": "search"}],
+      "tasks": [{"task_index": 0, "job": "ball", "what": "render frames 0:4", "state": "done"},
+                {"task_index": 1, "job": "best", "what": "search candidates 0:8", "state": "failed"}],
+      "chunks": [{"chunk": 0, "frames": [0, 4], "frames_done": 4, "state": "done", "task": "7_0", "slurm": ""},
+                 {"chunk": 1, "frames": [0, 0], "frames_done": 0, "state": "failed", "task": "7_1",
+                  "slurm": "FAILED NonZeroExitCode", "log_tail": "search: out of memory\n"}]})js";
+    QVERIFY(dock->applyStatus(out, QJsonDocument::fromJson(json).object()));
+    QTreeWidgetItem* row = dock->tree()->topLevelItem(0);
+    QCOMPARE(row->text(1), QString("failed"));
+    QCOMPARE(row->text(2), QString("1/2 tasks, gather not run (a task failed)"));
+    QCOMPARE(row->child(0)->text(0), QString("task 0 (ball: render frames 0:4)"));
+    QCOMPARE(row->child(0)->text(2), QString("4/4 frames"));
+    QCOMPARE(row->child(1)->text(0), QString("task 1 (best: search candidates 0:8)"));
+    QCOMPARE(row->child(1)->text(2), QString("FAILED NonZeroExitCode"));
+    dock->selectJob(out);
+    QVERIFY(dock->logView()->toPlainText().contains("task 1 (best: search candidates 0:8, FAILED NonZeroExitCode):\nsearch: out of memory"));
+    QVERIFY(!dock->openButton()->isEnabled());  // no single video to open for a batch
+    // The batch answer of CLIs whose chunks[] carried no frames: tasks still shown.
+    const char* older = R"js({"ok": true, "kind": "batch", "state": "running", "tasks_done": 0, "task_count": 1,
+      "merge": "waiting", "tasks": [{"task_index": 0, "job": "best", "what": "search candidates 0:8"}],
+      "chunks": [{"chunk": 0, "state": "running", "task": "9_0", "slurm": "RUNNING None", "progress": "search 3/8"}]})js";
+    QVERIFY(dock->applyStatus(out, QJsonDocument::fromJson(older).object()));
+    QCOMPARE(row->text(2), QString("0/1 tasks, gather waiting"));
+    QCOMPARE(row->child(0)->text(0), QString("task 0 (best: search candidates 0:8)"));
+    QCOMPARE(row->child(0)->text(2), QString("search 3/8"));
+    QCOMPARE(row->childCount(), 1);
+    dock->removeJob(out);
+  }
+
   void jobChangingCallsOutliveTheWindow() {
     // A stand-in CLI that takes a second and then leaves a mark named after the verb.
     const QString marks = m_tmp.filePath("marks");
@@ -455,7 +498,7 @@ class TstFarmWindow : public QObject {
 
 NS_REGISTER_TEST(TstFarmWindow, dialogRefusesBadInput, cliRefusalGoesToTheBannerAndSettingsAreRemembered,
                  dockShowsARealJobFolder, jobsAreRememberedAcrossWindows, pollErrorsReachTheBannerOnce,
-                 jobChangingCallsOutliveTheWindow, cliAnswersAreRead)
+                 batchJobsShowTheirTasks, jobChangingCallsOutliveTheWindow, cliAnswersAreRead)
 #ifdef NS_HAVE_QTEST
 #include "tst_farm_window.moc"
 #endif

@@ -26,11 +26,12 @@ constexpr int kOutRole = Qt::UserRole;
 constexpr int kChunkRole = Qt::UserRole + 1;  // chunk index on chunk rows, -1 on job rows
 
 QString chunkDetail(const FarmChunkView& c) {
-  const QString frames = QObject::tr("%1/%2 frames").arg(c.framesDone).arg(c.end - c.begin);
-  if (c.state == QLatin1String("running"))
-    return c.progress.isEmpty() ? frames : QObject::tr("%1, %2").arg(c.progress, frames);
+  // A batch task that renders no frames (search, eval, invert) has the range [0, 0).
+  const QString frames = c.end > c.begin ? QObject::tr("%1/%2 frames").arg(c.framesDone).arg(c.end - c.begin) : QString();
+  auto join = [](const QString& a, const QString& b) { return a.isEmpty() ? b : b.isEmpty() ? a : a + QStringLiteral(", ") + b; };
+  if (c.state == QLatin1String("running")) return join(c.progress, frames);
   if (c.state == QLatin1String("done")) return frames;
-  return c.slurm.trimmed().isEmpty() ? frames : QObject::tr("%1, %2").arg(frames, c.slurm.trimmed());
+  return join(frames, c.slurm.trimmed());
 }
 
 QColor stateColour(const QString& state) {
@@ -246,7 +247,9 @@ void FarmJobsDock::render(Job& job) {
     it->setText(2, QString());
   } else {
     it->setText(1, job.view.state);
-    it->setText(2, tr("%1/%2 frames, merge %3").arg(job.view.framesDone).arg(job.view.frames).arg(job.view.merge));
+    it->setText(2, job.view.batch
+                       ? tr("%1/%2 tasks, gather %3").arg(job.view.tasksDone).arg(job.view.tasks).arg(job.view.merge)
+                       : tr("%1/%2 frames, merge %3").arg(job.view.framesDone).arg(job.view.frames).arg(job.view.merge));
     it->setForeground(2, QBrush());
   }
   it->setForeground(1, stateColour(it->text(1)));
@@ -256,7 +259,8 @@ void FarmJobsDock::render(Job& job) {
   for (int i = 0; i < job.view.chunks.size(); ++i) {
     const FarmChunkView& c = job.view.chunks[i];
     QTreeWidgetItem* row = i < it->childCount() ? it->child(i) : new QTreeWidgetItem(it);
-    row->setText(0, tr("chunk %1 (frames %2:%3)").arg(c.index).arg(c.begin).arg(c.end));
+    row->setText(0, job.view.batch ? tr("task %1 (%2)").arg(c.index).arg(c.what)
+                                   : tr("chunk %1 (frames %2:%3)").arg(c.index).arg(c.begin).arg(c.end));
     row->setText(1, c.state);
     row->setForeground(1, stateColour(c.state));
     row->setText(2, chunkDetail(c));
@@ -278,7 +282,8 @@ QString FarmJobsDock::selectedJob() const {
 
 QString FarmJobsDock::resultPath(const QString& out) const {
   const Job* j = find(out);
-  if (!j || !j->haveView || !j->view.video) return {};
+  // A batch has a result per job (docs/farm.md); the dock opens single-project renders only.
+  if (!j || !j->haveView || !j->view.video || j->view.batch) return {};
   // The merge writes OUT/<name>.mp4 with the name the submit recorded.
   QFile f(QDir(out).filePath(QStringLiteral("farm/settings.json")));
   if (!f.open(QIODevice::ReadOnly)) return {};
@@ -306,7 +311,8 @@ void FarmJobsDock::updateSelection() {
     const int chunk = m_tree->currentItem()->data(0, kChunkRole).toInt();
     for (const FarmChunkView& c : j->view.chunks) {
       if (c.logTail.isEmpty() || (chunk >= 0 && c.index != chunk)) continue;
-      text += tr("chunk %1 (frames %2:%3, %4):\n").arg(c.index).arg(c.begin).arg(c.end).arg(c.slurm.trimmed());
+      text += j->view.batch ? tr("task %1 (%2, %3):\n").arg(c.index).arg(c.what, c.slurm.trimmed())
+                            : tr("chunk %1 (frames %2:%3, %4):\n").arg(c.index).arg(c.begin).arg(c.end).arg(c.slurm.trimmed());
       text += c.logTail;
       if (!text.endsWith(QLatin1Char('\n'))) text += QLatin1Char('\n');
     }

@@ -32,13 +32,17 @@ bool parseFarmStatus(const QJsonObject& j, FarmStatusView* out, QString* error) 
     return false;
   };
   FarmStatusView v;
+  QString kind;
+  if (!readString(j, "kind", &kind, false)) return bad(QObject::tr("kind is not text"));
+  v.batch = kind == QLatin1String("batch");
   if (!readString(j, "state", &v.state, true) || v.state.isEmpty()) return bad(QObject::tr("no state"));
-  if (!readInt(j, "frames", &v.frames) || !readInt(j, "frames_done", &v.framesDone) || v.frames < 0 ||
-      v.framesDone < 0 || v.framesDone > v.frames)
+  const bool batchWithoutFrames = v.batch && !j.contains(QStringLiteral("frames"));
+  if (!batchWithoutFrames && (!readInt(j, "frames", &v.frames) || !readInt(j, "frames_done", &v.framesDone) ||
+                              v.frames < 0 || v.framesDone < 0 || v.framesDone > v.frames))
     return bad(QObject::tr("frames / frames_done missing or out of range"));
   if (!readString(j, "merge", &v.merge, true)) return bad(QObject::tr("no merge state"));
   if (!readString(j, "merge_log_tail", &v.mergeLogTail, false)) return bad(QObject::tr("merge_log_tail is not text"));
-  if (!j.value(QStringLiteral("video")).isBool()) return bad(QObject::tr("no video flag"));
+  if (!j.value(QStringLiteral("video")).isBool() && !batchWithoutFrames) return bad(QObject::tr("no video flag"));
   v.video = j.value(QStringLiteral("video")).toBool();
   if (!j.value(QStringLiteral("chunks")).isArray()) return bad(QObject::tr("no chunk list"));
   const QJsonArray chunks = j.value(QStringLiteral("chunks")).toArray();
@@ -47,11 +51,14 @@ bool parseFarmStatus(const QJsonObject& j, FarmStatusView* out, QString* error) 
     const QJsonObject o = cv.toObject();
     FarmChunkView c;
     const QJsonArray range = o.value(QStringLiteral("frames")).toArray();
-    if (!readInt(o, "chunk", &c.index) || range.size() != 2 || !range[0].isDouble() || !range[1].isDouble())
+    // Batch tasks that render nothing may come without frames (older CLIs): no frames, [0, 0).
+    const bool noFrames = v.batch && !o.contains(QStringLiteral("frames")) && !o.contains(QStringLiteral("frames_done"));
+    if (!readInt(o, "chunk", &c.index) ||
+        (!noFrames && (range.size() != 2 || !range[0].isDouble() || !range[1].isDouble())))
       return bad(QObject::tr("chunk %1: no index or frame range").arg(v.chunks.size()));
-    c.begin = range[0].toInt();
-    c.end = range[1].toInt();
-    if (c.begin < 0 || c.end < c.begin || !readInt(o, "frames_done", &c.framesDone) || c.framesDone < 0 ||
+    c.begin = noFrames ? 0 : range[0].toInt();
+    c.end = noFrames ? 0 : range[1].toInt();
+    if (c.begin < 0 || c.end < c.begin || (!noFrames && !readInt(o, "frames_done", &c.framesDone)) || c.framesDone < 0 ||
         c.framesDone > c.end - c.begin)
       return bad(QObject::tr("chunk %1: frames out of range").arg(c.index));
     if (!readString(o, "state", &c.state, true) || !readString(o, "task", &c.task, false) ||
@@ -59,6 +66,18 @@ bool parseFarmStatus(const QJsonObject& j, FarmStatusView* out, QString* error) 
         !readString(o, "log_tail", &c.logTail, false))
       return bad(QObject::tr("chunk %1: a field is not text").arg(c.index));
     v.chunks.push_back(c);
+  }
+  // A batch (core/farm/batch_status.h) adds its own counts and what each task does.
+  if (v.batch) {
+    if (!readInt(j, "tasks_done", &v.tasksDone) || !readInt(j, "task_count", &v.tasks) || v.tasksDone < 0 ||
+        v.tasksDone > v.tasks)
+      return bad(QObject::tr("tasks_done / task_count missing or out of range"));
+    const QJsonArray tasks = j.value(QStringLiteral("tasks")).toArray();
+    for (int i = 0; i < v.chunks.size() && i < tasks.size(); ++i) {
+      const QJsonObject t = tasks[i].toObject();
+      const QString job = t.value(QStringLiteral("job")).toString(), what = t.value(QStringLiteral("what")).toString();
+      v.chunks[i].what = job.isEmpty() ? what : what.isEmpty() ? job : job + QStringLiteral(": ") + what;
+    }
   }
   *out = v;
   return true;

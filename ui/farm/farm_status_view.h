@@ -18,6 +18,7 @@ struct FarmChunkView {
   QString slurm;           // squeue's state and reason
   QString progress;        // running: the last progress line ("denoise 12/84")
   QString logTail;         // failed: the end of its log
+  QString what;            // batch tasks: "<job>: <what the task does>" (from tasks[]); "" for a project
 };
 
 struct FarmStatusView {
@@ -25,8 +26,10 @@ struct FarmStatusView {
   int framesDone = 0, frames = 0;
   QString merge;  // "waiting", "running", "done", "not run (a chunk failed)", "failed", "not submitted"
   QString mergeLogTail;
-  bool video = false;  // OUT/<name>.mp4 is there
-  QVector<FarmChunkView> chunks;
+  bool video = false;  // OUT/<name>.mp4 is there (batch: every render job's video)
+  QVector<FarmChunkView> chunks;  // batch: one per task, in the same shape
+  bool batch = false;             // "kind": "batch" (`farm submit BATCH.json`)
+  int tasksDone = 0, tasks = 0;   // batch: tasks done / all
 
   bool isFinal() const { return state == QLatin1String("done"); }
   int failedChunks() const;
