@@ -9,7 +9,8 @@
 #      search in the same batch still gathers (each gather waits on its own job's tasks only);
 #      `farm status` names the failed task with its log tail; `farm resume` resubmits only the
 #      render's tasks and gather, and the frames then equal the local render;
-#   3. `farm cancel` leaves no task running and no job output in OUT;
+#   3. `farm cancel` leaves no task running and no job output in OUT; `farm resume` then starts over
+#      and gathers the local search's best candidate;
 #   4. bad batch files and options: exit 2 naming the file and the entry, nothing submitted.
 # Usage: slow_farm_batch.sh NOISESTUDIO_CLI SOURCE_DIR. Exit 77 (skip) only when Slurm's daemons are
 # not installed (scripts/setup-deps.sh installs them).
@@ -191,6 +192,12 @@ if [ -z "$ids" ]; then fail "submit (cancel case): $out"; else
   sleep 2
   [ ! -e "$W/b3/best" ] && pass "no job output left after cancel" || fail "left after cancel: $(ls -R "$W/b3/best" | head)"
   "$CLI" farm status "$W/b3" | head -n1 | grep -q '^cancelled:' && pass "status: cancelled" || fail "status after cancel"
+  # Resume after a cancel starts over and still gathers the local search's best candidate.
+  out=$("$CLI" --json farm resume "$W/b3")
+  ids=$(echo "$out" | job_ids)
+  [ -n "$ids" ] && wait_jobs "$ids" 300
+  cmp -s "$W/b3/best/best.png" "$W/local_best.png" && pass "resume after cancel gathers the local search's best PNG" ||
+    fail "resume after cancel: $out; $("$CLI" farm status "$W/b3" | head -n 12)"
 fi
 
 # ---- 4. bad batches: exit 2 naming the file and the entry, nothing submitted ----
