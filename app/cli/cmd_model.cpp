@@ -82,7 +82,9 @@ void addModelCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     auto r = evaluateModel(*m, *req, currentJob());
     if (!r.ok()) return reportError(g, r.error());
     if (!grid->empty()) {
-      auto w = media::writeImage(*grid, tile(r->grid, 8));
+      const nlohmann::json recipe{{"verb", "model eval"}, {"model", m->denoiser->info().id}, {"samples", req->samples},
+                                  {"steps", req->steps},      {"cfg", req->cfg},                 {"seed", req->seed}};
+      auto w = media::writeImage(*grid, tile(r->grid, 8), media::recipeMetadata(recipe.dump()));
       if (!w.ok()) return reportError(g, w.error());
     }
     nlohmann::json j{{"ok", true},
