@@ -101,12 +101,8 @@ void MainWindow::clearMask() {
 void MainWindow::syncMaskOverlay() {
   const Project& p = m_doc->project();
   m_inversion->maskPanel()->setFeather(p.inversion.mask.feather);
-  if (!p.inversion.mask.active()) {
-    m_scene->maskOverlay()->setLevels({}, 0, 0);
-    return;
-  }
   // The canvas size: the raster the edit job uses, so the overlay is exactly the edit's mask.
-  m_scene->maskOverlay()->setLevels(p.inversion.mask.rasterize(p.width, p.height, currentFrame()), p.width, p.height);
+  m_scene->maskOverlay()->showMask(p.inversion.mask, p.width, p.height, currentFrame());
 }
 
 }  // namespace ns::ui

@@ -35,6 +35,19 @@ void MaskOverlayItem::setLevels(const std::vector<uint8_t>& levels, int width, i
   update();
 }
 
+void MaskOverlayItem::showMask(const EditMask& mask, int width, int height, int frame) {
+  // Operations on other frames do not change this frame's picture, but comparing the whole mask
+  // is cheap next to rasterising and keeps the rule simple.
+  if (mask == m_shownMask && width == m_shownWidth && height == m_shownHeight && (frame == m_shownFrame || !mask.perFrame()))
+    return;
+  m_shownMask = mask;
+  m_shownWidth = width;
+  m_shownHeight = height;
+  m_shownFrame = frame;
+  if (!mask.active()) setLevels({}, 0, 0);
+  else setLevels(mask.rasterize(width, height, frame), width, height);
+}
+
 void MaskOverlayItem::setOverlayShown(bool on) {
   m_shown = on;
   update();

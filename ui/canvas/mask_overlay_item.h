@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/plan/edit_mask.h"
+
 namespace ns::ui {
 
 class MaskOverlayItem : public QGraphicsItem {
@@ -21,6 +23,9 @@ class MaskOverlayItem : public QGraphicsItem {
   void setCanvasSize(QSize size);
   // 8-bit levels (255 = edit) of width x height, row-major; empty = no mask to show.
   void setLevels(const std::vector<uint8_t>& levels, int width, int height);
+  // Shows `mask` at `frame` rasterised at width x height; re-rasterises only when one of them
+  // changed (the window syncs on every edit, and a big mask at 512² takes ~0.1 s).
+  void showMask(const EditMask& mask, int width, int height, int frame);
   const QImage& overlayImage() const { return m_image; }
   void setOverlayShown(bool on);
   bool overlayShown() const { return m_shown; }
@@ -40,6 +45,8 @@ class MaskOverlayItem : public QGraphicsItem {
  private:
   QSize m_canvas{512, 512};
   QImage m_image;  // ARGB32: red with alpha from the mask level
+  EditMask m_shownMask;  // what m_image shows (cache key with the size and frame)
+  int m_shownWidth = -1, m_shownHeight = -1, m_shownFrame = -1;
   bool m_shown = true;
   double m_radius = 8;
   bool m_erase = false;
