@@ -57,10 +57,16 @@ void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   auto fps = std::make_shared<double>(8.0);
   sub->add_option("noise", *noisePath, "Noise file written by `invert` (.nsnoise)")->required();
   sub->add_option("-p,--prompt", req->prompt, "Target prompt (default: the source prompt)");
-  sub->add_option("--skip", req->skip, "Noisiest steps to skip (0 = all; higher keeps more of the source)")
-      ->capture_default_str();
-  sub->add_option("--cfg", req->cfg, "Guidance scale of the target prompt")->capture_default_str()
-      ->check(CLI::Range(0.0, 50.0));
+  // With no edit asked for (no prompt, shift, colour or mask), skip and cfg default to the
+  // inversion's own settings (0 and its --cfg-src): "edit without changes" gives back the source.
+  CLI::Option* skipOpt =
+      sub->add_option("--skip", req->skip,
+                      "Noisiest steps to skip (0 = all; higher keeps more of the source; default 36 for an edit, "
+                      "0 with no edit)");
+  CLI::Option* cfgOpt =
+      sub->add_option("--cfg", req->cfg, "Guidance scale of the target prompt (default 15 for an edit; with no edit, the "
+                                         "inversion's --cfg-src)")
+          ->check(CLI::Range(0.0, 50.0));
   sub->add_option("--shift", *shift, "Move the content by dx,dy latent pixels (x4 image pixels for the built-in model)");
   sub->add_option("--color,--colour", *colour, "Add an RGB colour offset r,g,b (each in [-1,1], pixel units)");
   sub->add_option("--mask", *mask, "Image whose white area limits the edit (resized to the latent size)");
@@ -68,7 +74,7 @@ void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   sub->add_option("--fps", *fps, "Frame rate of a video output")->capture_default_str();
   sub->add_option("-o,--output", *out, "Output .png/.jpg (several frames: name_0000.png ...) or .mp4/.avi/.mkv")
       ->required();
-  table.add(sub, [&g, req, noisePath, out, shift, colour, mask, fps]() {
+  table.add(sub, [&g, req, noisePath, out, shift, colour, mask, fps, skipOpt, cfgOpt]() {
     std::vector<double> v;
     if (!shift->empty()) {
       if (!parseList(*shift, v, 2) || v[0] != double(int(v[0])) || v[1] != double(int(v[1])))
@@ -95,6 +101,15 @@ void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     const DenoiserInfo& info = model->denoiser->info();
     auto match = checkNoiseMatchesModel(*noisePath, *noise, info.id, info.schedule, info.channels, info.sampleSize);
     if (!match.ok()) return reportError(g, match.error());
+    const bool editAsked = !req->prompt.empty() || !shift->empty() || !colour->empty() || !mask->empty();
+    if (!editAsked) {
+      if (skipOpt->count() == 0) req->skip = 0;
+      if (cfgOpt->count() == 0) req->cfg = noise->cfgSource;
+      if (skipOpt->count() == 0 && cfgOpt->count() == 0)
+        std::cerr << "note: no edit asked (no --prompt, --shift, --color or --mask): re-rendering with the inversion's "
+                     "own settings (skip 0, cfg "
+                  << noise->cfgSource << "), which gives back the source\n";
+    }
     req->noise = std::make_shared<const InvertedNoise>(std::move(*noise));
     currentJob().setProgressCallback(stderrProgress(g));
     auto res = edit(*model, *req, currentJob());

@@ -226,6 +226,19 @@ void TstCliInvert::cliInvertEditRoundTrip() {
   }
   const double p = nstest::psnr01((*png + 1) / 2, ref);
   QVERIFY2(p > 45.0, "CLI edit PNG vs decode(encode(source)) PSNR " + std::to_string(p) + " dB (8-bit output)");
+  // "Edit without changes": no flags at all re-renders with the inversion's own settings (skip 0,
+  // cfg = its --cfg-src), the same bytes as saying so; an edit keeps the edit defaults (skip 36, cfg 15).
+  const std::string plain = tempRoot() + "/astro_plain.png", edited = tempRoot() + "/astro_prompted.png";
+  Run none = runCli({"--model", q(m_modelDir), "edit", q(noise), "-o", q(plain)});
+  QVERIFY2(none.code == 0 && has(none.err, "no edit asked"), "exit " + std::to_string(none.code) + ": " + none.err);
+  auto a = ns::media::readImage(plain), b = ns::media::readImage(out);
+  QVERIFY(a.ok() && b.ok());
+  QVERIFY2(at::equal(*a, *b), "edit with no flags differs from --skip 0 --cfg 3.5 (the inversion's settings)");
+  Run prompted = runCli({"--json", "--model", q(m_modelDir), "edit", q(noise), "--prompt", "a red ball in the sky",
+                         "--skip", "2", "-o", q(edited)});  // (8 steps here: skip 36 would be refused)
+  QVERIFY2(prompted.code == 0 && has(prompted.out, "\"skip\": 2") && has(prompted.out, "\"cfg\": 15") &&
+               !has(prompted.err, "no edit asked"),
+           "exit " + std::to_string(prompted.code) + ": " + prompted.err + prompted.out);
   // Bad input: an unparsable --shift is refused with exit 2.
   Run bad = runCli({"--model", q(m_modelDir), "edit", q(noise), "--shift", "1.5,x", "-o", q(out)});
   QVERIFY2(bad.code == 2 && has(bad.err, "--shift"), "exit " + std::to_string(bad.code) + ": " + bad.err);
