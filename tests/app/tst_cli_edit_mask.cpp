@@ -60,6 +60,7 @@ class TstCliEditMask : public QObject {
  private slots:
   void initTestCase();
   void windowMaskEqualsCliMaskPng();
+  void perFrameMaskEditsOnlyItsFrame();
   void cleanupTestCase() { fs::remove_all(tempRoot()); }
 
  private:
@@ -140,7 +141,61 @@ void TstCliEditMask::windowMaskEqualsCliMaskPng() {
   QVERIFY2(insideMean > 10.0 / 255, std::to_string(insideMean));
 }
 
-NS_REGISTER_TEST(TstCliEditMask, initTestCase, windowMaskEqualsCliMaskPng, cleanupTestCase)
+void TstCliEditMask::perFrameMaskEditsOnlyItsFrame() {
+  // A 3-frame clip (the photo, shifted by 4 px per frame) with a stroke on frame 1 only: the
+  // colour edit changes frame 1 inside the stroke and leaves frames 0 and 2 exactly as the
+  // re-render without the colour has them.
+  auto photo = ns::media::readImage(nstest::dataDir() + "/astronaut_64.png");
+  QVERIFY(photo.ok());
+  at::Tensor clip;
+  {
+    c10::InferenceMode guard;
+    clip = at::stack({*photo, at::roll(*photo, {4}, {2}), at::roll(*photo, {8}, {2})});
+  }
+  ns::InvertRequest inv;
+  inv.source = ns::imagesToFrames(clip);
+  inv.prompt = "a white ball in the sky";
+  inv.steps = 6;
+  inv.cfgSource = 3.5;
+  ns::JobContext ctx;
+  auto noise = ns::invert(m_model, inv, ctx);
+  QVERIFY2(noise.ok(), noise.ok() ? "" : noise.error().message);
+  QCOMPARE(noise->noise->frames(), 3);
+
+  ns::EditMask mask;
+  ns::MaskOp op;
+  op.frame = 1;
+  op.points = {{0.5f, 0.2f}, {0.5f, 0.8f}};
+  op.radius = 0.15f;
+  op.hardness = 1.f;
+  mask.ops.push_back(op);
+  const int size = m_model.pixelSize();
+  const ns::MaskFrames frames = mask.rasterizeFrames(size, size, 3);  // what the window's re-render passes
+  QCOMPARE(frames.count, 3);
+  ns::EditRequest req;
+  req.noise = noise->noise;
+  req.skip = 0;
+  req.cfg = 3.5;
+  req.mask = ns::maskFramesToBuffer(frames);
+  auto plain = ns::edit(m_model, req, ctx);
+  QVERIFY2(plain.ok(), plain.ok() ? "" : plain.error().message);
+  req.colour = {0.6f, -0.3f, -0.3f};
+  auto coloured = ns::edit(m_model, req, ctx);
+  QVERIFY(coloured.ok());
+  c10::InferenceMode guard;
+  const at::Tensor change = (ns::framesToImages(coloured->frames) - ns::framesToImages(plain->frames)).abs().amax(1) / 2;
+  QCOMPARE(change.size(0), int64_t(3));
+  const at::Tensor level = at::from_blob(const_cast<uint8_t*>(frames.frame(1)), {size, size}, at::kByte).clone();
+  const double frame0 = change[0].max().item<double>(), frame2 = change[2].max().item<double>();
+  const double inside = change[1].masked_select(level == 255).mean().item<double>();
+  const double outside = change[1].masked_select(level == 0).max().item<double>();
+  qInfo("per-frame mask: frame 1 inside %.4f, outside max %.2g; frames 0 and 2 max %.2g, %.2g", inside, outside, frame0, frame2);
+  QVERIFY2(frame0 < 1.0 / 255 && frame2 < 1.0 / 255, std::to_string(frame0) + ", " + std::to_string(frame2));
+  QVERIFY2(outside < 1.0 / 255, std::to_string(outside));
+  QVERIFY2(inside > 10.0 / 255, std::to_string(inside));
+}
+
+NS_REGISTER_TEST(TstCliEditMask, initTestCase, windowMaskEqualsCliMaskPng, perFrameMaskEditsOnlyItsFrame, cleanupTestCase)
 #ifdef NS_HAVE_QTEST  // moc output exists only in Qt builds
 #include "tst_cli_edit_mask.moc"
 #endif
