@@ -279,7 +279,8 @@ void MainWindow::syncFromProject() {
 }
 
 void MainWindow::syncTitle() {
-  setWindowTitle(tr("%1%2 — NoiseStudio").arg(m_doc->displayName(), m_doc->isModified() ? QStringLiteral(" *") : QString()));
+  // "[*]" is where Qt shows the modified mark (" *" here); without it setWindowModified logs a warning.
+  setWindowTitle(tr("%1[*] — NoiseStudio").arg(m_doc->displayName()));
   setWindowModified(m_doc->isModified());
 }
 
