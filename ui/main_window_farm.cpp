@@ -17,7 +17,9 @@ void MainWindow::buildFarmDock() {
   addDockWidget(Qt::BottomDockWidgetArea, m_farmJobs);
   if (m_farmJobs->jobs().isEmpty()) m_farmJobs->hide();  // shown once there is a job to follow
   connect(m_farmJobs, &FarmJobsDock::failed, this, &MainWindow::showError);
-  connect(m_farmJobs, &FarmJobsDock::openResultRequested, this, [this](const QString& path) { openFile(path); });
+  // The merged video as the window's clip: not openFile(), which reopens the plan a NoiseStudio
+  // result carries (the merge writes <name>.mp4.nsproj) instead of showing the frames.
+  connect(m_farmJobs, &FarmJobsDock::openResultRequested, this, [this](const QString& path) { loadVideoSource(path); });
 }
 
 FarmSubmitDialog* MainWindow::renderOnFarm() {
