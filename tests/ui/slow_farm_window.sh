@@ -39,7 +39,10 @@ NS_THREADS=1 OMP_WAIT_POLICY=PASSIVE "$CLI" render "$W/proj/ball.nsproj" -o "$W/
 echo "local render: $((SECONDS - t)) s"
 
 t=$SECONDS
-NS_CLI_PATH="$CLI" NS_FARM_PROJECT="$W/proj/ball.nsproj" NS_FARM_OUT="$W/farm" NS_FARM_LOCAL="$W/local" \
+# A private HOME: the window remembers followed jobs in its settings (~/.qttest in test mode), and
+# this job's folder is removed at the end; other GUI tests must not find it there later.
+mkdir -p "$W/home"
+HOME="$W/home" NS_CLI_PATH="$CLI" NS_FARM_PROJECT="$W/proj/ball.nsproj" NS_FARM_OUT="$W/farm" NS_FARM_LOCAL="$W/local" \
   NS_FARM_FRAMES="$FRAMES" NS_TEST_CLASSES=TstFarmWindowSlurm QTEST_FUNCTION_TIMEOUT=800000 \
   OMP_WAIT_POLICY=PASSIVE NS_PREVIEW_FORCE_FALLBACK=1 QT_QPA_PLATFORM=xcb \
   xvfb-run -a -s "-screen 0 1600x1200x24" "$UI"

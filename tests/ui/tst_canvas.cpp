@@ -11,6 +11,7 @@
 #include "ui/canvas/box_item.h"
 #include "ui/canvas/canvas_scene.h"
 #include "ui/canvas/trajectory_path_item.h"
+#include "ui/docks/properties_dock.h"
 #include "ui/project_document.h"
 #include "ui/widgets/timeline_widget.h"
 
@@ -164,7 +165,7 @@ void TstCanvas::undoRedoRestoreExactJson() {
   w.timeline()->setCurrentFrame(5);
   drag(w, {45, 40}, {40, 30});
   states.push_back(w.document()->jsonText());
-  QTest::keyClicks(w.findChild<QPlainTextEdit*>(), QStringLiteral("on grass"));  // global prompt, merged into one step
+  QTest::keyClicks(w.propertiesDock()->promptEdit(), QStringLiteral("on grass"));  // global prompt, merged into one step
   states.push_back(w.document()->jsonText());
   QCOMPARE(w.document()->project().prompt, std::string("on grass"));
   QCOMPARE(w.undoStack()->count(), 4);
