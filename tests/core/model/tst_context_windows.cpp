@@ -179,17 +179,21 @@ void TstContextWindows::clipInOneWindowIsBitwiseThePlainCall() {
 }
 
 void TstContextWindows::nonOverlappingWindowsAreIndependentClips() {
-  auto video = loadVideo(motionData("mm_tiny_v3.safetensors"));
-  const Inputs in = fixtureInputs();
-  const at::Tensor x = longClip(in.x, 12);  // B = 2
-  const at::Tensor expected = at::cat({video->predictWindow(x, in.t, in.cond, 0, 6), video->predictWindow(x, in.t, in.cond, 6, 6)}, 2);
-  for (Fusion f : {Fusion::Average, Fusion::FreeNoise}) {
-    WindowedVideoDenoiser win(video, windowOpts(6, 0), f);
-    const at::Tensor got = win.predict(x, in.t, in.cond);
-    QCOMPARE(got.sizes().vec(), x.sizes().vec());
-    const double e = relErr(got, expected);
-    qInfo("fusion %d, 2 windows without overlap: rel err %.3g", int(f), e);
-    QVERIFY(e < 1e-5);
+  // v3 (no mid-block module) and v2 (with one); 2 clips in the batch.
+  for (const char* module : {"mm_tiny_v3.safetensors", "mm_tiny_v2.safetensors"}) {
+    auto video = loadVideo(motionData(module));
+    const Inputs in = fixtureInputs();
+    const at::Tensor x = longClip(in.x, 12);  // B = 2
+    const at::Tensor expected =
+        at::cat({video->predictWindow(x, in.t, in.cond, 0, 6), video->predictWindow(x, in.t, in.cond, 6, 6)}, 2);
+    for (Fusion f : {Fusion::Average, Fusion::FreeNoise}) {
+      WindowedVideoDenoiser win(video, windowOpts(6, 0), f);
+      const at::Tensor got = win.predict(x, in.t, in.cond);
+      QCOMPARE(got.sizes().vec(), x.sizes().vec());
+      const double e = relErr(got, expected);
+      qInfo("%s, fusion %d, 2 windows without overlap: rel err %.3g", module, int(f), e);
+      QVERIFY(e < 1e-5);
+    }
   }
 }
 
