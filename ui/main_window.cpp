@@ -154,7 +154,7 @@ void MainWindow::buildActions() {
   rebuildRecentMenu();
   file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
   file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, [this] { saveAs(); });
-  file->addAction(tr("&Export frames…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFrames(); });
+  file->addAction(tr("&Export…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFrames(); });
   file->addAction(tr("Render on &farm…"), this, [this] { renderOnFarm(); })->setObjectName(QStringLiteral("renderOnFarmAction"));
   file->addAction(m_farmJobs->toggleViewAction());  // "Farm jobs": the dock hides while it has no job
   file->addSeparator();

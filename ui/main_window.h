@@ -33,6 +33,7 @@ namespace ns::ui {
 class CanvasScene;
 class CanvasView;
 class ErrorBanner;
+struct ExportSettings;
 class FarmJobsDock;
 class FarmSubmitDialog;
 class InversionDock;
@@ -87,7 +88,10 @@ class MainWindow : public QMainWindow {
   bool saveAs(const QString& path = {});
   // Starts exporting the last result (a PNG sequence into a folder, or .mp4) as a job; false when
   // there is nothing to export or no target was chosen.
+  // With no path: the export dialog (format, frame range, size). A path: all frames at their size,
+  // an .mp4 as MPEG-4, anything else as a PNG-sequence folder.
   bool exportFrames(const QString& dir = {});
+  bool exportWith(const ExportSettings& settings);
   // Offers to recover a leftover autosave (called once at start-up); true if recovered.
   bool checkRecovery();
   bool autosaveNow();

@@ -18,6 +18,7 @@
 #include "ui/canvas/canvas_scene.h"
 #include "ui/docks/inversion_dock.h"
 #include "ui/docks/model_dock.h"
+#include "ui/export/export_dialog.h"
 #include "ui/files/drop_classifier.h"
 #include "ui/files/recent_files.h"
 #include "ui/files/recovery_store.h"
@@ -143,18 +144,36 @@ bool MainWindow::exportFrames(const QString& given) {
     showError(tr("Nothing to export yet: render the project first."));
     return false;
   }
-  QString target = given;
-  if (target.isEmpty())
-    target = saveFileDialog(tr("Export"), tr("PNG sequence (folder) (*);;MP4 video (*.mp4)"));
-  if (target.isEmpty()) return false;
-  if (QFileInfo(target).suffix().toLower() == QLatin1String("mp4")) {
-    m_jobs->submit(JobKind::Custom, writeVideoJob(m_result, target, m_doc->project().fps, m_resultMeta), ModelNeed::None);
-    return true;
-  }
   const QString stem = m_doc->filePath().isEmpty() ? QStringLiteral("frame") : QFileInfo(m_doc->filePath()).completeBaseName();
-  // A job like the video export: progress, cancel, the UI stays responsive; the result's summary
-  // goes to the status bar and a failure to the error banner.
-  m_jobs->submit(JobKind::Custom, writePngSequenceJob(m_result, target, stem, m_resultMeta), ModelNeed::None);
+  if (given.isEmpty()) {
+    // The export dialog: format, frame range, size, where.
+    const QString dir = m_doc->filePath().isEmpty() ? QDir::homePath() : QFileInfo(m_doc->filePath()).absolutePath();
+    ExportDialog dialog(m_result.count, m_result.width, m_result.height, dir, stem, this);
+    if (dialog.exec() != QDialog::Accepted) return false;
+    return exportWith(dialog.settings());
+  }
+  ExportSettings s;
+  s.path = given;
+  s.format = QFileInfo(given).suffix().toLower() == QLatin1String("mp4") ? ExportFormat::Mp4Mpeg4 : ExportFormat::PngSequence;
+  return exportWith(s);
+}
+
+bool MainWindow::exportWith(const ExportSettings& s) {
+  auto frames = framesForExport(m_result, s);
+  if (!frames.ok()) {
+    showError(QString::fromStdString(frames.error().message));
+    return false;
+  }
+  // Jobs: progress, cancel, the UI stays responsive; the result's summary goes to the status bar
+  // and a failure to the error banner. Both writes are atomic.
+  if (s.format == ExportFormat::PngSequence) {
+    const QString stem = m_doc->filePath().isEmpty() ? QStringLiteral("frame") : QFileInfo(m_doc->filePath()).completeBaseName();
+    m_jobs->submit(JobKind::Custom, writePngSequenceJob(std::move(*frames), s.path, stem, m_resultMeta), ModelNeed::None);
+  } else {
+    m_jobs->submit(JobKind::Custom,
+                   writeVideoJob(std::move(*frames), s.path, m_doc->project().fps, m_resultMeta, exportCodec(s.format)),
+                   ModelNeed::None);
+  }
   return true;
 }
 

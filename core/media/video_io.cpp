@@ -9,7 +9,12 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include "core/media/image_io.h"
 #include "core/media/video_frames.h"
@@ -102,16 +107,78 @@ Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits) 
   return clip;
 }
 
-Result<void> writeVideo(const std::string& path, const at::Tensor& framesIn, double fps, const JobContext* ctx) {
+const char* videoCodecName(VideoCodec c) {
+  switch (c) {
+    case VideoCodec::H264: return "H.264";
+    case VideoCodec::Mpeg4: return "MPEG-4";
+    case VideoCodec::Ffv1: return "FFV1 (lossless)";
+    case VideoCodec::Mjpeg: return "Motion JPEG";
+    default: return "default";
+  }
+}
+
+namespace {
+
+// The FourCC for (codec, extension), or 0 with `why` when the container cannot hold the codec.
+int fourccFor(VideoCodec codec, const std::string& ext, std::string& why) {
+  const bool mp4 = ext == ".mp4" || ext == ".m4v" || ext == ".mov";
+  if (!mp4 && ext != ".avi" && ext != ".mkv") {
+    why = "unsupported video extension '" + ext + "' (use .mp4, .avi or .mkv)";
+    return 0;
+  }
+  if (codec == VideoCodec::Default) codec = mp4 ? VideoCodec::Mpeg4 : ext == ".avi" ? VideoCodec::Mjpeg : VideoCodec::Ffv1;
+  switch (codec) {
+    case VideoCodec::H264:
+      if (ext == ".avi") break;
+      return cv::VideoWriter::fourcc('a', 'v', 'c', '1');
+    case VideoCodec::Mpeg4: return cv::VideoWriter::fourcc('m', 'p', '4', 'v');
+    case VideoCodec::Mjpeg: return cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+    case VideoCodec::Ffv1:
+      if (ext != ".mkv") break;
+      return cv::VideoWriter::fourcc('F', 'F', 'V', '1');
+    default: break;
+  }
+  why = std::string(videoCodecName(codec)) + " cannot be written into a " + ext + " file" +
+        (codec == VideoCodec::Ffv1 ? " (use .mkv)" : "");
+  return 0;
+}
+
+}  // namespace
+
+bool videoCodecAvailable(VideoCodec codec, const std::string& ext) {
+  static std::mutex mutex;
+  static std::map<std::pair<int, std::string>, bool> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::make_pair(int(codec), ext);
+  if (auto it = known.find(key); it != known.end()) return it->second;
+  std::string why;
+  const int fourcc = fourccFor(codec, ext, why);
+  bool ok = false;
+  if (fourcc != 0) {
+    std::error_code ec;
+    const fs::path probe = fs::temp_directory_path(ec) / ("noisestudio-codec-probe-" + std::to_string(::getpid()) + ext);
+    try {
+      cv::VideoWriter w(probe.string(), cv::CAP_FFMPEG, fourcc, 8.0, cv::Size(64, 64));
+      ok = w.isOpened();
+      if (ok) w.write(cv::Mat(64, 64, CV_8UC3, cv::Scalar(0, 0, 0)));
+    } catch (const cv::Exception&) {
+      ok = false;
+    }
+    fs::remove(probe, ec);
+  }
+  known[key] = ok;
+  return ok;
+}
+
+Result<void> writeVideo(const std::string& path, const at::Tensor& framesIn, double fps, const JobContext* ctx,
+                        VideoCodec codec) {
   const at::Tensor frames = framesIn.detach().to(at::kCPU).to(at::kFloat).contiguous();
   if (frames.dim() != 4 || frames.size(1) != 3)
     return makeError(ErrorKind::Internal, path + ": writeVideo expects [F,3,H,W]");
   const std::string ext = lowerExt(path);
-  int fourcc = 0;
-  if (ext == ".mp4" || ext == ".m4v" || ext == ".mov") fourcc = cv::VideoWriter::fourcc('m', 'p', '4', 'v');
-  else if (ext == ".avi") fourcc = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
-  else if (ext == ".mkv") fourcc = cv::VideoWriter::fourcc('F', 'F', 'V', '1');
-  else return makeError(ErrorKind::BadInput, path + ": unsupported video extension '" + ext + "' (use .mp4, .avi or .mkv)");
+  std::string why;
+  const int fourcc = fourccFor(codec, ext, why);
+  if (fourcc == 0) return makeError(ErrorKind::BadInput, path + ": " + why);
   const int h = int(frames.size(2)), w = int(frames.size(3));
   // The temp name keeps the extension: FFmpeg picks the container from it.
   const fs::path target(path);
@@ -130,6 +197,8 @@ Result<void> writeVideo(const std::string& path, const at::Tensor& framesIn, dou
     }
     if (!writer.isOpened()) {
       dropTemp();
+      if (codec == VideoCodec::H264)
+        return makeError(ErrorKind::Io, path + ": this system's FFmpeg cannot encode H.264; export MPEG-4 or FFV1 instead");
       return makeError(ErrorKind::Io, path + ": cannot open a video writer for this format");
     }
     const int total = int(frames.size(0));

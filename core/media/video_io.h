@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/jobs/job_context.h"
+#include "core/media/video_codec.h"
 #include "core/util/result.h"
 
 namespace ns::media {
@@ -24,11 +25,11 @@ struct VideoClip {
 
 bool isVideoPath(const std::string& path);  // by extension: .mp4 .avi .mkv .mov .webm .m4v .gif
 Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits = {});
-// Writes .mp4 (mp4v), .avi (MJPG) or .mkv (FFV1, lossless). Atomic: temp file then rename, so
-// `path` is either absent/old or the whole new clip. With `ctx`, cancel is checked between frames
-// (progress stage "export"); a cancelled or failed write removes its temp file and leaves `path`
-// as it was.
-Result<void> writeVideo(const std::string& path, const at::Tensor& frames, double fps, const JobContext* ctx = nullptr);
+// Writes .mp4, .avi or .mkv with `codec`. Atomic: temp file then rename, so `path` is either
+// absent/old or the whole new clip. With `ctx`, cancel is checked between frames (progress stage
+// "export"); a cancelled or failed write removes its temp file and leaves `path` as it was.
+Result<void> writeVideo(const std::string& path, const at::Tensor& frames, double fps, const JobContext* ctx = nullptr,
+                        VideoCodec codec = VideoCodec::Default);
 // Writes frames as <dir>/<stem>_0000.png ...; creates dir. Returns the number written.
 Result<int> writeImageSequence(const std::string& dir, const std::string& stem, const at::Tensor& frames);
 

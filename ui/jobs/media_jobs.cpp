@@ -24,12 +24,14 @@ JobFn readVideoJob(const QString& path, int maxFrames) {
   };
 }
 
-JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps, media::ResultMetadata metadata) {
+JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps, media::ResultMetadata metadata,
+                    media::VideoCodec codec) {
   const std::string p = path.toStdString();
-  return [frames = std::move(frames), p, fps, metadata = std::move(metadata)](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
+  return [frames = std::move(frames), p, fps, metadata = std::move(metadata), codec](ModelBundle&,
+                                                                                      JobContext& ctx) -> Result<JobOutput> {
     if (frames.kind != FrameKind::Image || frames.empty())
       return makeError(ErrorKind::BadInput, "nothing to export: render the project first");
-    if (auto r = media::writeVideo(p, framesToImages(frames), fps, &ctx); !r) return r.error();
+    if (auto r = media::writeVideo(p, framesToImages(frames), fps, &ctx, codec); !r) return r.error();
     if (auto r = media::writeSidecar(p, metadata); !r) return r.error();
     JobOutput out;
     out.summary = "exported " + p;
