@@ -9,6 +9,7 @@
 #include <limits>
 #include <set>
 
+#include "core/farm/slurm_resources_json.h"
 #include "core/farm/text_file.h"
 
 namespace fs = std::filesystem;
@@ -522,13 +523,7 @@ std::string BatchPlan::toJson() const {
          {"device", device},
          {"tasks", tasks.size()},
          {"render_frames", frames},
-         {"slurm",
-          {{"partition", slurm.partition},
-           {"cpus_per_task", slurm.cpusPerTask},
-           {"mem", slurm.mem},
-           {"time", slurm.time},
-           {"gpus_per_task", slurm.gpusPerTask},
-           {"max_parallel", slurm.maxParallel}}},
+         {"slurm", slurmResourcesToJson(slurm)},
          {"batch", json::parse(spec.toJson())}};
   return j.dump(2) + "\n";
 }
@@ -545,13 +540,7 @@ Result<BatchPlan> BatchPlan::fromJson(const std::string& text, const std::string
     s.cli = j.at("cli").get<std::string>();
     s.model = j.value("model", "");
     s.device = j.value("device", "cpu");
-    const json& sl = j.at("slurm");
-    s.slurm.partition = sl.value("partition", "");
-    s.slurm.cpusPerTask = sl.value("cpus_per_task", 0);
-    s.slurm.mem = sl.value("mem", "");
-    s.slurm.time = sl.value("time", "");
-    s.slurm.gpusPerTask = sl.value("gpus_per_task", 0);
-    s.slurm.maxParallel = sl.value("max_parallel", 0);
+    s.slurm = slurmResourcesFromJson(j.at("slurm"));
     auto spec = parseBatch(j.at("batch").dump(), src, "/");
     if (!spec.ok()) return spec.error();
     const json& frames = j.at("render_frames");

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/farm/slurm_resources_json.h"
 #include "core/farm/text_file.h"
 
 namespace fs = std::filesystem;
@@ -118,13 +119,7 @@ std::string FarmJob::toJson() const {
          {"cli", cli},
          {"model", model},
          {"device", device},
-         {"slurm",
-          {{"partition", slurm.partition},
-           {"cpus_per_task", slurm.cpusPerTask},
-           {"mem", slurm.mem},
-           {"time", slurm.time},
-           {"gpus_per_task", slurm.gpusPerTask},
-           {"max_parallel", slurm.maxParallel}}}};
+         {"slurm", slurmResourcesToJson(slurm)}};
   return j.dump(2) + "\n";
 }
 
@@ -146,13 +141,7 @@ Result<FarmJob> FarmJob::fromJson(const std::string& text, const std::string& sr
     f.cli = j.at("cli").get<std::string>();
     f.model = j.value("model", "");
     f.device = j.value("device", "cpu");
-    const json& s = j.at("slurm");
-    f.slurm.partition = s.value("partition", "");
-    f.slurm.cpusPerTask = s.value("cpus_per_task", 0);
-    f.slurm.mem = s.value("mem", "");
-    f.slurm.time = s.value("time", "");
-    f.slurm.gpusPerTask = s.value("gpus_per_task", 0);
-    f.slurm.maxParallel = s.value("max_parallel", 0);
+    f.slurm = slurmResourcesFromJson(j.at("slurm"));
     if (auto v = f.validate(); !v.ok()) return makeError(ErrorKind::BadInput, src + ": " + v.error().message);
     return f;
   } catch (const std::exception& e) {
