@@ -17,25 +17,10 @@
 set -uo pipefail
 CLI=${1:?usage: $0 NOISESTUDIO_CLI SOURCE_DIR}
 SRC=${2:?usage: $0 NOISESTUDIO_CLI SOURCE_DIR}
-CLUSTER_SH="$SRC/tests/support/slurm_cluster.sh"
 
-if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null; then
-  echo "SKIP: slurmctld/slurmd/munge not installed (scripts/setup-deps.sh installs them)"
-  exit 77
-fi
-
-CL=$(mktemp -d /tmp/nsbatch.XXXXXX)  # short: the daemons' sockets live here
-W=$(mktemp -d)
-cleanup() { bash "$CLUSTER_SH" down "$CL"; rm -rf "$W"; }
-trap cleanup EXIT
-fails=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-t0=$SECONDS
-
-env=$(bash "$CLUSTER_SH" up "$CL") || { echo "FAIL: the test cluster did not start"; exit 1; }
-eval "$env"
-echo "cluster up in $((SECONDS - t0)) s ($SLURM_CONF)"
+PREFIX=nsbatch
+# shellcheck source=../support/slurm_test_prelude.sh
+source "$SRC/tests/support/slurm_test_prelude.sh"
 
 # Same thread count as the tasks (1): CPU sums split by thread differ in the last bits (docs/farm.md).
 export NS_THREADS=1 OMP_WAIT_POLICY=PASSIVE

@@ -15,26 +15,11 @@
 set -uo pipefail
 CLI=${1:?usage: $0 NOISESTUDIO_CLI SOURCE_DIR}
 SRC=${2:?usage: $0 NOISESTUDIO_CLI SOURCE_DIR}
-CLUSTER_SH="$SRC/tests/support/slurm_cluster.sh"
 STEPS=${NS_FARM_TEST_STEPS:-4}
 
-if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null; then
-  echo "SKIP: slurmctld/slurmd/munge not installed (scripts/setup-deps.sh installs them)"
-  exit 77
-fi
-
-CL=$(mktemp -d /tmp/nsfarm.XXXXXX)  # short: the daemons' sockets live here
-W=$(mktemp -d)
-cleanup() { bash "$CLUSTER_SH" down "$CL"; rm -rf "$W"; }
-trap cleanup EXIT
-fails=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-t0=$SECONDS
-
-env=$(bash "$CLUSTER_SH" up "$CL") || { echo "FAIL: the test cluster did not start"; exit 1; }
-eval "$env"
-echo "cluster up in $((SECONDS - t0)) s ($SLURM_CONF)"
+PREFIX=nsfarm
+# shellcheck source=../support/slurm_test_prelude.sh
+source "$SRC/tests/support/slurm_test_prelude.sh"
 
 # The project: the red ball over an image background that lives beside it (relative path).
 mkdir -p "$W/proj"
