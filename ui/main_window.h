@@ -18,7 +18,7 @@
 #include <optional>
 
 #include "core/media/result_metadata.h"
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 #include "core/util/frame_buffer.h"
 #include "ui/canvas/canvas_tool.h"
 #include "ui/jobs/job_types.h"

@@ -11,9 +11,9 @@
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
 #include "core/engine/engine.h"
-#include "core/engine/frame_convert.h"
 #include "core/media/image_io.h"
 #include "core/media/mask_image.h"
+#include "core/util/frame_tensors.h"
 
 namespace ns::cli {
 

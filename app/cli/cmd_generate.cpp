@@ -7,8 +7,8 @@
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
 #include "core/engine/engine.h"
-#include "core/engine/frame_convert.h"
 #include "core/model/safetensors.h"
+#include "core/util/frame_tensors.h"
 
 namespace ns::cli {
 

@@ -6,8 +6,8 @@
 #include "app/cli/commands.h"
 #include "app/cli/model_loading.h"
 #include "core/engine/engine.h"
-#include "core/engine/frame_convert.h"
 #include "core/media/media_file.h"
+#include "core/util/frame_tensors.h"
 
 namespace ns::cli {
 

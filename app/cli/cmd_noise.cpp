@@ -9,10 +9,10 @@
 #include "app/cli/commands.h"
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
-#include "core/media/project_inputs.h"
-#include "core/engine/noise_verbs.h"
+#include "core/engine/engine.h"
 #include "core/media/image_io.h"
 #include "core/media/optical_flow.h"
+#include "core/media/project_inputs.h"
 #include "core/media/video_io.h"
 
 namespace ns::cli {

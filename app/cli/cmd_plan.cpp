@@ -17,12 +17,12 @@
 #include "app/cli/commands.h"
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
-#include "core/media/project_inputs.h"
-#include "core/engine/frame_convert.h"
-#include "core/engine/render_project.h"
+#include "core/engine/engine.h"
 #include "core/media/image_header.h"
 #include "core/media/image_io.h"
+#include "core/media/project_inputs.h"
 #include "core/media/video_io.h"
+#include "core/util/frame_tensors.h"
 
 namespace fs = std::filesystem;
 

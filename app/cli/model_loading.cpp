@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "app/cli/commands.h"
-#include "core/engine/memory_budget.h"
+#include "core/engine/engine.h"
 #include "core/model/builtin_model.h"
 #include "core/model/model_loader.h"
 #include "core/util/torch_runtime.h"

@@ -1,5 +1,5 @@
 #pragma once
-// DdimInversion: the DDIM-inversion baseline (ALGORITHMS.md §1.8) and its regeneration.
+// DdimInversion: the DDIM-inversion baseline (docs/algorithms.md §1.8) and its regeneration.
 //
 //   ns::DdimInversion inv(model, schedule);
 //   auto w = inv.invert(x0, srcCond, uncond, {/*steps*/100, /*cfg*/3.5}, ctx);   // w->xT at ᾱ[990]

@@ -1,5 +1,5 @@
 #pragma once
-// DDIM sampling loop (ALGORITHMS.md §7.3) over any descending timestep list, so it also serves
+// DDIM sampling loop (docs/algorithms.md §7.3) over any descending timestep list, so it also serves
 // structured init (start mid-schedule) and DDIM regeneration after inversion.
 //
 //   auto x0 = ns::sampleDdim(model, schedule, xT, schedule.timesteps(50), cond, uncond,

@@ -1,6 +1,6 @@
 #pragma once
 // EditFriendlyInversion: edit-friendly DDPM inversion (Huberman-Spiegelglas et al., CVPR 2024),
-// exactly as ALGORITHMS.md §1.2–1.6 describe the reference code.
+// exactly as docs/algorithms.md §1.2–1.6 describe the reference code.
 //
 //   ns::EditFriendlyInversion inv(model, schedule);
 //   auto maps = inv.invert(x0, srcCond, uncond, {/*steps*/100, /*eta*/1.0, /*cfg*/3.5}, ctx);

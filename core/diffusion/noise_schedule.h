@@ -1,6 +1,6 @@
 #pragma once
 // NoiseSchedule: the ᾱ table of a ScheduleConfig and its inference timestep lists
-// (ALGORITHMS.md §7.1, §7.2, §7.6). Built in float64 once; immutable afterwards, so one
+// (docs/algorithms.md §7.1, §7.2, §7.6). Built in float64 once; immutable afterwards, so one
 // instance may be read from any number of threads.
 //
 //   auto sched = ns::NoiseSchedule::fromConfig(cfg);          // Result<NoiseSchedule>
@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/diffusion/schedule_config.h"
+#include "core/model/schedule_config.h"
 #include "core/util/result.h"
 
 namespace ns {

@@ -1,5 +1,5 @@
 #pragma once
-// Sampler building blocks as pure functions on tensors (ALGORITHMS.md §7.3–7.5). No state, no
+// Sampler building blocks as pure functions on tensors (docs/algorithms.md §7.3–7.5). No state, no
 // randomness of their own: noise is always passed in. Tensors are float32 (any device, any
 // shape: image [B,C,H,W] or video [B,C,F,H,W]); ᾱ values are doubles from NoiseSchedule, where
 // `alphaBar` is the ᾱ of the step's own timestep t and `alphaBarPrev` that of the timestep the

@@ -1,5 +1,5 @@
 #pragma once
-// StructuredInit: Video-MSG structured noise initialisation (ALGORITHMS.md §4.2). Noise the
+// StructuredInit: Video-MSG structured noise initialisation (docs/algorithms.md §4.2). Noise the
 // encoded sketch z0 to t* = round(ratio·T) − 1 and denoise from there with sampleDdim, so the
 // sketch's layout and colours survive while the model adds detail.
 //

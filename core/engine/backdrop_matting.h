@@ -1,6 +1,6 @@
 #pragma once
 // Backdrop matting: cuts the one object out of a picture that the model painted on a plain
-// backdrop (Video-MSG's object cut-outs, ALGORITHMS.md §4.1 step 6, without a detector).
+// backdrop (Video-MSG's object cut-outs, docs/algorithms.md §4.1 step 6, without a detector).
 //
 // Why not GrabCut: core has no OpenCV, and the backdrop here is one we asked the model for, so
 // "how far is this pixel's colour from the backdrop's" is already the signal GrabCut would learn.
@@ -18,7 +18,7 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 #include "core/util/result.h"
 
 namespace ns {

@@ -9,8 +9,8 @@
 #include "core/diffusion/noise_schedule.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_common.h"
-#include "core/engine/frame_convert.h"
 #include "core/engine/inversion_support.h"
+#include "core/util/frame_tensors.h"
 #include "core/util/seed_streams.h"
 
 namespace ns {

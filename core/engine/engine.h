@@ -1,5 +1,15 @@
 #pragma once
-// The engine's verbs as plain functions (DESIGN.md core/jobs): each takes a request value, a
+// The engine's API: the one core/engine header ui/ and app/ include (the `layering` test,
+// tests/check_layering.cmake, fails on any other). It declares generate, invert and edit and
+// includes the other verbs' headers, so one include gives every verb, its request struct with
+// defaults and its result type:
+//   noise_verbs.h     warp, interpolate, search (noise shaping)
+//   render_project.h  renderProject / projectNoise (the planning workflow's main job)
+//   memory_budget.h   the memory check every job runs before it starts
+// Everything else in core/engine (engine_common.h, inversion_support.h, backdrop_matting.h, ...) is
+// internal to the verbs.
+//
+// The verbs are plain functions (DESIGN.md core/jobs): each takes a request value, a
 // loaded ModelBundle and a JobContext, runs entirely on the calling thread (the model thread in
 // the GUI, the main thread in the CLI), checks cancel between steps, creates its own
 // c10::InferenceMode, and returns Result<...>. No global state; a failed or cancelled verb
@@ -14,6 +24,9 @@
 #include <vector>
 
 #include "core/engine/inverted_noise.h"
+#include "core/engine/memory_budget.h"
+#include "core/engine/noise_verbs.h"
+#include "core/engine/render_project.h"
 #include "core/jobs/job_context.h"
 #include "core/model/model_bundle.h"
 #include "core/util/frame_buffer.h"

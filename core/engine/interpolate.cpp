@@ -1,5 +1,5 @@
 // interpolate: frames between two images by mixing their DDIM-inverted latents (slerp, lerp, or
-// NoiseDiffusion, ALGORITHMS.md §5) and decoding each mix with DDIM from the inversion level.
+// NoiseDiffusion, docs/algorithms.md §5) and decoding each mix with DDIM from the inversion level.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>

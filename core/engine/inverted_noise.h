@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/diffusion/schedule_config.h"
+#include "core/model/schedule_config.h"
 #include "core/util/result.h"
 
 namespace ns {

@@ -9,7 +9,6 @@
 #include <random>
 
 #include "core/engine/engine.h"
-#include "core/engine/frame_convert.h"
 #include "core/engine/model_planning.h"
 #include "core/engine/render_project.h"
 #include "core/model/held_out.h"
@@ -18,6 +17,7 @@
 #include "core/noise/layout_iou_verifier.h"
 #include "core/plan/scene_background.h"
 #include "core/plan/scene_canvas.h"
+#include "core/util/frame_tensors.h"
 
 namespace ns {
 

@@ -15,7 +15,6 @@
 #include "core/engine/backdrop_matting.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_common.h"
-#include "core/engine/frame_convert.h"
 #include "core/model/held_out.h"
 #include "core/model/safetensors.h"
 #include "core/model/vocabulary.h"
@@ -23,6 +22,7 @@
 #include "core/noise/layout_iou_verifier.h"
 #include "core/plan/scene_background.h"
 #include "core/plan/scene_canvas.h"
+#include "core/util/frame_tensors.h"
 
 namespace ns {
 

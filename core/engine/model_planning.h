@@ -1,5 +1,5 @@
 #pragma once
-// Video-MSG planning through the model (ALGORITHMS.md §4.1 steps 2 and 6; issue 19 item 1): the
+// Video-MSG planning through the model (docs/algorithms.md §4.1 steps 2 and 6; issue 19 item 1): the
 // parts of a project's sketch that the image model paints itself.
 //   - background: a "generate" background is rendered by the model from background.prompt, or,
 //     when that is empty, from the global prompt with the objects' prompts taken out;

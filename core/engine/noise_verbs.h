@@ -27,7 +27,7 @@ struct WarpNoiseRequest {
   int channels = 4;           // C of the output noise
   int height = 64;            // output h×w (≤ the flow resolution; unit-variance shrink)
   int width = 64;
-  double degradation = 0.0;   // γ of ALGORITHMS.md §2.5 (0 = pure warped noise)
+  double degradation = 0.0;   // γ of docs/algorithms.md §2.5 (0 = pure warped noise)
   uint64_t seed = 0;          // initial noise and all fresh noise
   std::string source;         // recorded in the metadata (file name)
   std::string flowMethod;     // recorded in the metadata (e.g. "dis-medium", "sketch-exact")

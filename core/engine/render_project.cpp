@@ -8,11 +8,11 @@
 #include "core/diffusion/noise_schedule.h"
 #include "core/diffusion/structured_init.h"
 #include "core/engine/engine_common.h"
-#include "core/engine/frame_convert.h"
 #include "core/engine/memory_budget.h"
 #include "core/noise/free_noise.h"
 #include "core/noise/noise_ops.h"
 #include "core/noise/noise_warper.h"
+#include "core/util/frame_tensors.h"
 #include "core/util/seed_streams.h"
 
 namespace ns {
@@ -31,7 +31,7 @@ Result<at::Tensor> projectNoise(const Project& project, const Sketch& sketch, in
   switch (project.noise.kind) {
     case NoiseKind::Warped: {
       // Warp at the sketch's pixel resolution along its exact flow, then shrink with unit variance
-      // to the latent grid (ALGORITHMS.md §2.3-2.4): pixel-level motion survives the downscale.
+      // to the latent grid (docs/algorithms.md §2.3-2.4): pixel-level motion survives the downscale.
       WarpSequenceOptions opt;
       opt.outHeight = latentH;
       opt.outWidth = latentW;

@@ -10,10 +10,13 @@
 #include <functional>
 #include <string>
 
-#include "core/engine/engine.h"
 #include "core/engine/model_planning.h"
+#include "core/jobs/job_context.h"
+#include "core/model/model_bundle.h"
 #include "core/plan/project.h"
 #include "core/plan/sketch_renderer.h"
+#include "core/util/frame_buffer.h"
+#include "core/util/result.h"
 
 namespace ns {
 

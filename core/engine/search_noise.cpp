@@ -1,4 +1,4 @@
-// search: NoiseSearch (best-of-N or zero-order, ALGORITHMS.md §6.2) over starting noises, each
+// search: NoiseSearch (best-of-N or zero-order, docs/algorithms.md §6.2) over starting noises, each
 // rendered by DDIM and scored by the model's verifier against the prompt.
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -10,8 +10,8 @@
 #include "core/diffusion/noise_schedule.h"
 #include "core/engine/engine_common.h"
 #include "core/engine/noise_verbs.h"
+#include "core/model/verifier.h"
 #include "core/noise/noise_search.h"
-#include "core/noise/verifier.h"
 
 namespace ns {
 

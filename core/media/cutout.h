@@ -4,7 +4,7 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 #include "core/util/result.h"
 
 namespace ns::media {

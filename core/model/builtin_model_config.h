@@ -8,9 +8,9 @@
 
 #include <string>
 
-#include "core/diffusion/schedule_config.h"
 #include "core/model/denoiser.h"
 #include "core/model/nn/net_configs.h"
+#include "core/model/schedule_config.h"
 #include "core/util/result.h"
 
 namespace ns {

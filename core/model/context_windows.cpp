@@ -6,6 +6,15 @@
 
 namespace ns {
 
+std::string toString(WindowFusion f) { return f == WindowFusion::Average ? "average" : "freenoise"; }
+
+bool windowFusionFromString(const std::string& name, WindowFusion& out) {
+  if (name == "freenoise") out = WindowFusion::FreeNoise;
+  else if (name == "average") out = WindowFusion::Average;
+  else return false;
+  return true;
+}
+
 std::vector<std::vector<int64_t>> contextWindows(int64_t frames, const ContextWindowOptions& o) {
   TORCH_CHECK(frames >= 1, "context windows: the clip has ", frames, " frames");
   TORCH_CHECK(o.length >= 1, "context windows: window length must be >= 1, got ", o.length);

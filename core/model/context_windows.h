@@ -6,6 +6,7 @@
 // Thread: stateless functions. Bad settings throw c10::Error naming the setting and its value.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace ns {
@@ -17,6 +18,14 @@ struct ContextWindowOptions {
   bool loop = false;    // windows wrap around the clip's end (for looping clips)
   int64_t effectiveStride() const { return stride > 0 ? stride : length - overlap; }
 };
+
+// How the windows' predictions become one (core/model/sd/windowed_video_denoiser.h):
+// FreeNoise = temporal-attention outputs fused inside the network; Average = plain sliding
+// windows (mean of the windows' predictions). Persisted by name ("freenoise", "average").
+enum class WindowFusion { FreeNoise, Average };
+std::string toString(WindowFusion f);
+// False (and `out` untouched) for an unknown name.
+bool windowFusionFromString(const std::string& name, WindowFusion& out);
 
 // The frame indices of every window of a clip of `frames` frames, each `length` long.
 //  - frames <= length: one window [0, frames) (the whole clip, exactly the single-window run);

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "core/diffusion/schedule_config.h"
+#include "core/model/schedule_config.h"
 
 namespace ns {
 

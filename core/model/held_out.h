@@ -3,8 +3,8 @@
 // the built-in model's training scenes, so `noisestudio-cli model eval` measures prompts the model
 // has not seen as a whole (each word, and each colour-shape pair, does appear elsewhere).
 
+#include "core/model/scene.h"
 #include "core/model/vocabulary.h"
-#include "core/plan/scene.h"
 
 namespace ns {
 

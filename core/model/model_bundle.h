@@ -10,7 +10,7 @@
 
 namespace ns {
 
-class Verifier;  // core/noise/verifier.h: scores images for noise search and evaluation
+class Verifier;  // core/model/verifier.h: scores images for noise search and evaluation
 
 struct ModelBundle {
   std::shared_ptr<Denoiser> denoiser;

@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "core/diffusion/schedule_config.h"
 #include "core/model/denoiser.h"
+#include "core/model/schedule_config.h"
 #include "core/util/result.h"
 
 namespace ns {

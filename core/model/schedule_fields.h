@@ -2,8 +2,8 @@
 // parseScheduleFields: the "schedule" object of a model.json (built-in model and model packs
 // alike) into a ScheduleConfig, with errors that name the file and the field.
 
-#include "core/diffusion/schedule_config.h"
 #include "core/model/json_fields.h"
+#include "core/model/schedule_config.h"
 #include "core/util/result.h"
 
 namespace ns {

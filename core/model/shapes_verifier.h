@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "core/noise/verifier.h"
+#include "core/model/verifier.h"
 
 namespace ns {
 namespace nn {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 
 namespace ns {
 

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 
 namespace ns {
 

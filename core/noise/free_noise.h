@@ -1,5 +1,5 @@
 #pragma once
-// FreeNoise (ALGORITHMS.md §3.1–3.2): noise rescheduling for long clips and the window helpers a
+// FreeNoise (docs/algorithms.md §3.1–3.2): noise rescheduling for long clips and the window helpers a
 // windowed denoising loop needs (views with the appended tail window, pyramid weights, weighted
 // fusion of per-window outputs).
 // Thread: static, stateless functions. Bad arguments (window < 1, stride < 1 or > window,

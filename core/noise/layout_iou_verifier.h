@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/noise/verifier.h"
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
+#include "core/model/verifier.h"
 
 namespace ns {
 

@@ -1,5 +1,5 @@
 #pragma once
-// NoiseOps: variance-aware operations on noise fields (ALGORITHMS.md §2.4, §2.5, §5.1, §5.2).
+// NoiseOps: variance-aware operations on noise fields (docs/algorithms.md §2.4, §2.5, §5.1, §5.2).
 // Every op keeps i.i.d. N(0,1) input at unit variance unless stated. Fresh noise always comes from
 // the caller's seeded CPU generator (drawn on CPU, then moved to the input's device, so CPU and
 // CUDA give the same numbers). Shape errors are programming errors and throw c10::Error; job

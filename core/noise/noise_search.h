@@ -1,5 +1,5 @@
 #pragma once
-// NoiseSearch: inference-time search over starting noises (ALGORITHMS.md §6.2), generic over a
+// NoiseSearch: inference-time search over starting noises (docs/algorithms.md §6.2), generic over a
 // render function (noise -> images) and a Verifier (images -> scores, higher is better).
 //  - RandomSearch: best-of-N fresh noises.
 //  - ZeroOrder: a pivot and K neighbours on the sphere of the pivot's norm at cosine λ; the best
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/jobs/job_context.h"
-#include "core/noise/verifier.h"
+#include "core/model/verifier.h"
 #include "core/util/result.h"
 
 namespace ns {

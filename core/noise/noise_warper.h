@@ -1,5 +1,5 @@
 #pragma once
-// NoiseWarper: Go-with-the-Flow noise warping (ALGORITHMS.md §2.3) — a noise state advanced one
+// NoiseWarper: Go-with-the-Flow noise warping (docs/algorithms.md §2.3) — a noise state advanced one
 // optical-flow step at a time, plus whole-sequence warping.
 //
 // State: C noise channels [C,H,W] and a weight/density channel ω [H,W] (> 0, mean ≈ 1) on the

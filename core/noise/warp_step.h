@@ -1,5 +1,5 @@
 #pragma once
-// WarpStep: one Go-with-the-Flow warp step S' = Warp(S, F) (ALGORITHMS.md §2.2, defaults:
+// WarpStep: one Go-with-the-Flow warp step S' = Warp(S, F) (docs/algorithms.md §2.2, defaults:
 // xy_mode 'none', so the sub-pixel offset channels are always 0 and are not stored).
 //  A. expansion candidate E: backward nearest lookup at round(q − F(q)); outside -> fresh.
 //  B. contraction candidate P: every source p splats to round(p + F(p)); out-of-frame sources

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "core/model/scene.h"
 #include "core/plan/edit_mask.h"
-#include "core/plan/scene.h"
 #include "core/plan/trajectory.h"
 #include "core/util/result.h"
 

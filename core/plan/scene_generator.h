@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 
 namespace ns {
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 #include "core/plan/scene_canvas.h"
 #include "core/plan/scene_shape.h"
 

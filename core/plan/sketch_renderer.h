@@ -1,5 +1,5 @@
 #pragma once
-// SketchRenderer: turns a Project into its "video sketch" (ALGORITHMS.md §4.1): the background
+// SketchRenderer: turns a Project into its "video sketch" (docs/algorithms.md §4.1): the background
 // plus every object composited along its trajectory in z order, together with the exact motion
 // of what it moved (the flow that NoiseWarper needs) and where that motion is occluded.
 //
@@ -8,7 +8,7 @@
 // onto the box, rotated about the box centre — not the shaded training style. Sprites (cut-outs,
 // images with alpha) are resampled bilinearly into the rotated box and alpha-composited.
 //
-// Flow (ALGORITHMS.md §2.1 convention): flow[k] at pixel p is the displacement in pixels that
+// Flow (docs/algorithms.md §2.1 convention): flow[k] at pixel p is the displacement in pixels that
 // takes the content at p in frame k to its place in frame k+1. For a pixel showing object o it
 // is computed analytically, p' = A_{k+1}(A_k^{-1}(p)), from the object's box and rotation in both
 // frames; background pixels get 0. occlusion[k] is 1 where the pixel's content in frame k is not

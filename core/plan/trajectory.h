@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 
 namespace ns {
 

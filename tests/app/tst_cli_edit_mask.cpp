@@ -17,12 +17,12 @@
 #include <filesystem>
 
 #include "core/engine/engine.h"
-#include "core/engine/frame_convert.h"
 #include "core/engine/inverted_noise.h"
 #include "core/media/image_io.h"
 #include "core/media/mask_image.h"
 #include "core/model/builtin_model.h"
 #include "core/plan/edit_mask.h"
+#include "core/util/frame_tensors.h"
 #include "tests/core/model/tiny_model_folder.h"
 
 namespace fs = std::filesystem;

@@ -12,12 +12,12 @@
 #include <QSpinBox>
 #include <QTemporaryDir>
 
-#include "core/engine/frame_convert.h"
 #include "core/media/image_io.h"
 #include "core/media/video_codec.h"
 #include "core/media/video_io.h"
 #include "core/model/builtin_model.h"
 #include "core/plan/project.h"
+#include "core/util/frame_tensors.h"
 #include "tests/ui/ui_test_util.h"
 #include "ui/docks/model_dock.h"
 #include "ui/export/export_dialog.h"

@@ -12,10 +12,10 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
-#include "core/engine/frame_convert.h"
 #include "core/model/builtin_model.h"
 #include "core/model/shapes_verifier.h"
 #include "core/model/vocabulary.h"
+#include "core/util/frame_tensors.h"
 #include "tests/ui/ui_test_util.h"
 #include "ui/commands/edit_project_command.h"
 #include "ui/docks/model_dock.h"

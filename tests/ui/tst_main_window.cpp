@@ -22,11 +22,11 @@
 #include <cmath>
 #include <thread>
 
-#include "core/engine/frame_convert.h"
 #include "core/engine/layout_eval.h"
 #include "core/jobs/job_context.h"
 #include "core/model/builtin_model.h"
 #include "core/model/codec.h"
+#include "core/util/frame_tensors.h"
 #include "tests/ui/ui_test_util.h"
 #include "ui/canvas/canvas_scene.h"
 #include "ui/commands/add_object_command.h"

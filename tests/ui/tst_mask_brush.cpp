@@ -21,9 +21,9 @@
 
 #include <cmath>
 
-#include "core/engine/frame_convert.h"
 #include "core/model/builtin_model.h"
 #include "core/plan/edit_mask.h"
+#include "core/util/frame_tensors.h"
 #include "tests/ui/ui_test_util.h"
 #include "ui/canvas/canvas_scene.h"
 #include "ui/canvas/mask_overlay_item.h"

@@ -13,7 +13,7 @@
 
 #include <vector>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 #include "ui/canvas/canvas_object.h"
 #include "ui/canvas/canvas_tool.h"
 

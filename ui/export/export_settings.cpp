@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <string>
 
-#include "core/engine/frame_convert.h"
+#include "core/util/frame_tensors.h"
 
 namespace ns::ui {
 

@@ -5,11 +5,9 @@
 #include "ui/jobs/engine_jobs.h"
 
 #include "core/engine/engine.h"
-#include "core/engine/engine_common.h"
-#include "core/engine/frame_convert.h"
-#include "core/engine/render_project.h"
 #include "core/media/project_inputs.h"
 #include "core/noise/noise_stats.h"
+#include "core/util/frame_tensors.h"
 
 #include <QStandardPaths>
 

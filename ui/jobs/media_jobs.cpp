@@ -3,8 +3,8 @@
 
 #include "ui/jobs/media_jobs.h"
 
-#include "core/engine/frame_convert.h"
 #include "core/media/video_io.h"
+#include "core/util/frame_tensors.h"
 #include "ui/frame_convert.h"
 
 namespace ns::ui {

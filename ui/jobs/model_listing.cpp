@@ -1,5 +1,5 @@
 // ATen-using core headers first: Qt's keyword macros (signals, slots, emit) clash with them.
-#include "core/engine/memory_budget.h"
+#include "core/engine/engine.h"
 #include "core/model/model_loader.h"
 #include "core/model/sd/diffusers_probe.h"
 

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "core/diffusion/schedule_config.h"
 #include "core/model/denoiser.h"
+#include "core/model/schedule_config.h"
 #include "core/model/sd/sd_family.h"
 #include "core/util/result.h"
 

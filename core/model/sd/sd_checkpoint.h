@@ -12,8 +12,8 @@
 #include <map>
 #include <string>
 
-#include "core/diffusion/schedule_config.h"
 #include "core/model/denoiser.h"
+#include "core/model/schedule_config.h"
 #include "core/model/sd/clip_text_config.h"
 #include "core/model/sd/sd_family.h"
 #include "core/model/sd/unet_config.h"

@@ -29,7 +29,7 @@ class SdVideoDenoiser;
 
 class WindowedVideoDenoiser final : public Denoiser {
  public:
-  enum class Fusion { Average, FreeNoise };
+  using Fusion = WindowFusion;  // Fusion::Average, Fusion::FreeNoise (context_windows.h)
   // Refuses (c10::Error) a window longer than the motion module's position table, naming both.
   WindowedVideoDenoiser(std::shared_ptr<SdVideoDenoiser> video, ContextWindowOptions options, Fusion fusion);
   const DenoiserInfo& info() const override;

@@ -19,7 +19,7 @@ inline ns::Conditioning biasCond(std::vector<float> rows) {
   return ns::Conditioning{at::tensor(rows).view({n, 1})};
 }
 
-// ε(x, t, c) = gain·tanh(x) + 0.01·(t/1000) + bias(c)  (ALGORITHMS.md §1.7). gain = 0 gives an
+// ε(x, t, c) = gain·tanh(x) + 0.01·(t/1000) + bias(c)  (docs/algorithms.md §1.7). gain = 0 gives an
 // x-independent stub. The output is read in `prediction`'s parameterisation.
 class TanhStub : public ns::Denoiser {
  public:

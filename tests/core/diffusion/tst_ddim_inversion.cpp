@@ -1,4 +1,4 @@
-// Tests core/diffusion/ddim_inversion.h (ALGORITHMS.md §1.8): exact round trip with an
+// Tests core/diffusion/ddim_inversion.h (docs/algorithms.md §1.8): exact round trip with an
 // x-independent ε̂, error shrinking with T for an x-dependent one, the baseline's timesteps.
 #include "tests/support/ns_test.h"
 

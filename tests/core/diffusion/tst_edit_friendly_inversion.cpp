@@ -1,4 +1,4 @@
-// Tests core/diffusion/edit_friendly_inversion.h and noise_edits.h: the checks of ALGORITHMS.md
+// Tests core/diffusion/edit_friendly_inversion.h and noise_edits.h: the checks of docs/algorithms.md
 // §1.7 (exact reconstruction, z_1 zeroed, skip consistency, auxiliary path statistics, reverse
 // step = DDIM η=1) plus batches, video, η=0 refusal, cancel and the noise-map edits.
 #include "tests/support/ns_test.h"

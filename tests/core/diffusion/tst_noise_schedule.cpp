@@ -1,4 +1,4 @@
-// Tests core/diffusion/noise_schedule.h: ᾱ tables (ALGORITHMS.md §7.1, §7.6) and timestep lists
+// Tests core/diffusion/noise_schedule.h: ᾱ tables (docs/algorithms.md §7.1, §7.6) and timestep lists
 // (§7.2) against the reference numbers.
 #include "tests/support/ns_test.h"
 

@@ -1,5 +1,5 @@
 // Tests core/diffusion/sampler_steps.h: conversions, CFG, DDIM/DDPM/inversion steps
-// (ALGORITHMS.md §7.3–7.5, §7.8).
+// (docs/algorithms.md §7.3–7.5, §7.8).
 #include "tests/support/ns_test.h"
 
 #include <ATen/ATen.h>

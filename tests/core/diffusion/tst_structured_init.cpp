@@ -1,4 +1,4 @@
-// Tests core/diffusion/structured_init.h (ALGORITHMS.md §4.2): t* and the timestep sub-list,
+// Tests core/diffusion/structured_init.h (docs/algorithms.md §4.2): t* and the timestep sub-list,
 // pure noise at t* = 999 under zero-terminal SNR, q-sampling, small ratios staying close to z0.
 #include "tests/support/ns_test.h"
 

@@ -13,8 +13,8 @@
 #include <filesystem>
 
 #include "core/engine/engine.h"
-#include "core/engine/frame_convert.h"
 #include "core/model/builtin_model.h"
+#include "core/util/frame_tensors.h"
 #include "tests/core/engine/invert_edit_checks.h"
 
 namespace {

@@ -17,9 +17,9 @@
 #include "core/diffusion/edit_friendly_inversion.h"
 #include "core/diffusion/noise_schedule.h"
 #include "core/engine/engine.h"
-#include "core/engine/frame_convert.h"
 #include "core/engine/inversion_support.h"
 #include "core/model/builtin_model.h"
+#include "core/util/frame_tensors.h"
 #include "tests/core/engine/invert_edit_checks.h"
 #include "tests/core/model/tiny_model_folder.h"
 

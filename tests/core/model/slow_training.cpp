@@ -21,7 +21,7 @@
 
 #include "core/model/builtin_model.h"
 #include "core/model/model_bundle.h"
-#include "core/noise/verifier.h"
+#include "core/model/verifier.h"
 
 namespace {
 

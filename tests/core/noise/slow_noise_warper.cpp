@@ -1,4 +1,4 @@
-// Slow test of core/noise/noise_warper.h: ALGORITHMS.md §2.8 test 3 at full size — 30 frames of
+// Slow test of core/noise/noise_warper.h: docs/algorithms.md §2.8 test 3 at full size — 30 frames of
 // zoom + swirl at 1024² × 4 channels (10^6 samples per channel); per frame |mean| < 0.01,
 // |std − 1| < 0.02, |lag-1| < 0.01, cross-channel ≈ 0, KS not rejecting N(0,1) at 0.01, ω > 0.
 #include "tests/support/ns_test.h"

@@ -1,4 +1,4 @@
-// Tests core/noise/free_noise.h against ALGORITHMS.md §3.5 (1, 3–5, and the parts of 2 that apply
+// Tests core/noise/free_noise.h against docs/algorithms.md §3.5 (1, 3–5, and the parts of 2 that apply
 // to a fusion helper): rescheduling, views with the tail window, pyramid weights, fusion.
 #include "tests/support/ns_test.h"
 

@@ -1,4 +1,4 @@
-// Tests core/noise/noise_search.h against ALGORITHMS.md §6 tests 1–3: neighbours keep the norm
+// Tests core/noise/noise_search.h against docs/algorithms.md §6 tests 1–3: neighbours keep the norm
 // at cosine λ, zero-order pivot scores never decrease, random search returns the argmax; plus
 // determinism, cancel and renderer errors.
 #include "tests/support/ns_test.h"

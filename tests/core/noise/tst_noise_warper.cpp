@@ -1,4 +1,4 @@
-// Tests core/noise/noise_warper.h, warp_step.h and flow_fields.h against ALGORITHMS.md §2.8:
+// Tests core/noise/noise_warper.h, warp_step.h and flow_fields.h against docs/algorithms.md §2.8:
 // identity, integer translation, Gaussianity after many warps, contraction, temporal coherence,
 // downscale, weights; plus back-end agreement, flow resizing, sequences, errors and cancel.
 #include "tests/support/ns_test.h"

@@ -1,4 +1,4 @@
-#include "core/engine/frame_convert.h"
+#include "core/util/frame_tensors.h"
 
 #include <ATen/ATen.h>
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/plan/scene.h"
+#include "core/model/scene.h"
 
 namespace ns {
 

@@ -1,5 +1,6 @@
 #pragma once
-// Tensor <-> FrameBuffer conversions at the engine's edge (the UI never sees tensors).
+// Tensor <-> FrameBuffer conversions at the engine's edge: verbs hand plain-float FrameBuffers to
+// the UI, which never sees tensors; the CLI and media code convert their tensors here too.
 
 #include <ATen/core/Tensor.h>
 

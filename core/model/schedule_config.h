@@ -14,7 +14,7 @@ enum class BetaSchedule {
   Cosine,        // Nichol & Dhariwal squared-cosine ᾱ
 };
 
-// How N inference timesteps are picked from the T training steps (ALGORITHMS.md §7.2).
+// How N inference timesteps are picked from the T training steps (docs/algorithms.md §7.2).
 enum class TimestepSpacing {
   Invalid = 0,
   Leading,   // i·(T//N) + offset, SD default

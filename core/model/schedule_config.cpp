@@ -1,4 +1,4 @@
-#include "core/diffusion/schedule_config.h"
+#include "core/model/schedule_config.h"
 
 namespace ns {
 

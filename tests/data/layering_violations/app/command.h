@@ -1,0 +1,3 @@
+#pragma once
+#include "core/engine/engine.h"
+#include "core/model/scene.h"

@@ -1,0 +1,3 @@
+#pragma once
+#include "core/util/result.h"
+#include "core/plan/project.h"  // VIOLATION: model below plan

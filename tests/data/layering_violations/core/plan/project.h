@@ -1,0 +1,3 @@
+#pragma once
+#include "core/model/scene.h"
+#include "core/util/result.h"
