@@ -14,6 +14,7 @@
 
 #include "ui/canvas/canvas_scene.h"
 #include "ui/canvas/canvas_view.h"
+#include "ui/canvas/empty_plan_hint.h"
 #include "ui/docks/farm_jobs_dock.h"
 #include "ui/docks/inversion_dock.h"
 #include "ui/docks/model_dock.h"
@@ -58,6 +59,10 @@ MainWindow::MainWindow(QWidget* parent, MainWindowOptions options)
 
   buildDocks();
   buildActions();
+  // The empty-canvas hint: how to start (box, photo, example, prompt); hides once there is content.
+  m_hint = new EmptyPlanHint(m_scene, m_view->viewport(), m_examplesMenu);
+  connect(m_hint, &EmptyPlanHint::drawBoxRequested, this, [this] { setTool(CanvasTool::Box); });
+  connect(m_hint, &EmptyPlanHint::openMediaRequested, this, &MainWindow::openMediaDialog);
   connectCanvas();
   connectMask();
   buildPlanMenu();
@@ -152,6 +157,7 @@ void MainWindow::buildActions() {
   m_recentMenu = file->addMenu(tr("Open &Recent"));
   connect(m_recent, &RecentFiles::changed, this, &MainWindow::rebuildRecentMenu);
   rebuildRecentMenu();
+  buildExamplesMenu(file);
   file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
   file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, [this] { saveAs(); });
   file->addAction(tr("&Export…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFrames(); });
@@ -205,16 +211,20 @@ void MainWindow::buildActions() {
   renderAction->setToolTip(tr("Render the project (Ctrl+R)"));
   m_liveAction = tools->addAction(tr("Live"));
   m_liveAction->setCheckable(true);
-  m_liveAction->setToolTip(tr("Live preview: re-render a few steps whenever an edit settles"));
+  m_liveAction->setToolTip(tr("Live preview: re-render a few steps whenever an edit settles (Ctrl+L)"));
   connect(m_liveAction, &QAction::toggled, this, &MainWindow::setLiveMode);
+  m_liveAction->setShortcut(QKeySequence(tr("Ctrl+L")));
   QAction* noiseAction = tools->addAction(tr("Noise"), this, &MainWindow::inspectNoise);
-  noiseAction->setToolTip(tr("Compute and inspect the project's starting noise"));
+  noiseAction->setToolTip(tr("Compute and inspect the project's starting noise (Ctrl+Shift+N)"));
+  noiseAction->setShortcut(QKeySequence(tr("Ctrl+Shift+N")));
 
   m_cancelAction = new QAction(tr("Cancel job"), this);
   m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
   m_cancelAction->setShortcutContext(Qt::WindowShortcut);
+  m_cancelAction->setToolTip(tr("Cancel the running job (Esc)"));
   connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelJob);
   addAction(m_cancelAction);
+  buildToolsMenu({renderAction, m_liveAction, noiseAction, m_cancelAction});
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("Fit canvas"), QKeySequence(tr("Ctrl+0")), m_view, &CanvasView::fitCanvas);
@@ -222,6 +232,16 @@ void MainWindow::buildActions() {
   play->setShortcut(QKeySequence(Qt::Key_Space));
   play->setShortcutContext(Qt::WidgetWithChildrenShortcut);
   m_view->addAction(play);
+}
+
+void MainWindow::buildToolsMenu(const QList<QAction*>& jobActions) {
+  // Every tool and job action with its shortcut in one menu, so the keys can be learnt there
+  // (the tool bar shows them only in tooltips).
+  QMenu* menu = menuBar()->addMenu(tr("&Tools"));
+  menu->setObjectName(QStringLiteral("toolsMenu"));
+  menu->addActions(m_toolGroup->actions());
+  menu->addSeparator();
+  menu->addActions(jobActions);
 }
 
 void MainWindow::setTool(CanvasTool tool) {

@@ -32,6 +32,7 @@ namespace ns::ui {
 
 class CanvasScene;
 class CanvasView;
+class EmptyPlanHint;
 class ErrorBanner;
 struct ExportSettings;
 class FarmJobsDock;
@@ -84,6 +85,9 @@ class MainWindow : public QMainWindow {
   bool newDocument();
   bool openFile(const QString& path);  // any droppable kind (project, image, video, model pack)
   bool openProject(const QString& path);
+  // File → Open Example: opens an untitled copy of the example project `path` (its relative paths
+  // made absolute), so Save asks where to save it and the example stays as shipped.
+  bool openExample(const QString& path);
   bool save();
   bool saveAs(const QString& path = {});
   // Starts exporting the last result (a PNG sequence into a folder, or .mp4) as a job; false when
@@ -106,6 +110,8 @@ class MainWindow : public QMainWindow {
   ProjectDocument* document() const { return m_doc; }
   CanvasScene* canvasScene() const { return m_scene; }
   CanvasView* canvasView() const { return m_view; }
+  EmptyPlanHint* emptyPlanHint() const { return m_hint; }
+  QMenu* examplesMenu() const { return m_examplesMenu; }
   JobController* jobs() const { return m_jobs; }
   ErrorBanner* errorBanner() const { return m_banner; }
   TimelineWidget* timeline() const { return m_timeline; }
@@ -145,6 +151,9 @@ class MainWindow : public QMainWindow {
  private:
   // main_window.cpp: layout and sync.
   void buildActions();
+  void buildExamplesMenu(QMenu* file);
+  void buildToolsMenu(const QList<QAction*>& jobActions);
+  void openMediaDialog();
   void buildDocks();
   void syncFromProject();
   void syncTitle();
@@ -191,6 +200,7 @@ class MainWindow : public QMainWindow {
   ProjectDocument* m_doc = nullptr;
   CanvasScene* m_scene = nullptr;
   CanvasView* m_view = nullptr;
+  EmptyPlanHint* m_hint = nullptr;
   ErrorBanner* m_banner = nullptr;
   TimelineWidget* m_timeline = nullptr;
   PropertiesDock* m_properties = nullptr;
@@ -206,6 +216,7 @@ class MainWindow : public QMainWindow {
   std::unique_ptr<RecoveryStore> m_recovery;
   QActionGroup* m_toolGroup = nullptr;
   QMenu* m_recentMenu = nullptr;
+  QMenu* m_examplesMenu = nullptr;
   QAction* m_cancelAction = nullptr;
   QAction* m_liveAction = nullptr;
   QTimer m_autosave;

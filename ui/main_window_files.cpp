@@ -20,6 +20,7 @@
 #include "ui/docks/model_dock.h"
 #include "ui/export/export_dialog.h"
 #include "ui/files/drop_classifier.h"
+#include "ui/files/example_projects.h"
 #include "ui/files/recent_files.h"
 #include "ui/files/recovery_store.h"
 #include "ui/frame_convert.h"
@@ -33,6 +34,53 @@ namespace ns::ui {
 
 namespace {
 const char* kProjectFilter = "NoiseStudio projects (*.nsproj)";
+const char* kMediaFilter = "Photos and clips (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.mp4 *.mov *.avi *.mkv *.webm);;All files (*)";
+}
+
+void MainWindow::openMediaDialog() {
+  const QString p = openFileDialog(tr("Open a photo or clip"), tr(kMediaFilter));
+  if (!p.isEmpty()) openFile(p);
+}
+
+void MainWindow::buildExamplesMenu(QMenu* file) {
+  m_examplesMenu = file->addMenu(tr("Open E&xample"));
+  m_examplesMenu->setObjectName(QStringLiteral("examplesMenu"));
+  m_examplesMenu->setToolTipsVisible(true);  // each example's tooltip says what it shows
+  const QString dir = exampleProjectsDir();
+  for (const ExampleProject& e : listExampleProjects(dir)) {
+    QAction* a = m_examplesMenu->addAction(e.title, this, [this, path = e.path] { openExample(path); });
+    a->setToolTip(e.description);
+    a->setData(e.path);
+    a->setEnabled(e.readable);
+  }
+  if (m_examplesMenu->isEmpty()) {
+    QAction* none = m_examplesMenu->addAction(dir.isEmpty() ? tr("(no examples folder found)") : tr("(no examples in %1)").arg(dir));
+    none->setEnabled(false);
+  }
+}
+
+bool MainWindow::openExample(const QString& path) {
+  if (!maybeSave()) return false;
+  auto project = Project::open(QDir::toNativeSeparators(path).toStdString());
+  if (!project) {
+    showError(QString::fromStdString(project.error().message));
+    return false;
+  }
+  // An untitled copy: paths that were relative to the examples folder become absolute (the copy
+  // has no folder yet), and without a file path Save asks where — the example stays as shipped.
+  Project copy = std::move(project).value();
+  if (!copy.background.path.empty()) copy.background.path = copy.resolvePath(copy.background.path);
+  for (ProjectObject& o : copy.objects)
+    if (!o.source.path.empty()) o.source.path = copy.resolvePath(o.source.path);
+  copy.filePath.clear();
+  m_doc->reset(std::move(copy));
+  m_doc->setUntitledName(tr("Copy of %1").arg(QFileInfo(path).fileName()));
+  syncTitle();
+  m_result = {};
+  m_resultMeta = {};
+  m_scene->setBackgroundImage(m_source.empty() ? QImage() : frameToImage(m_source, 0));
+  statusBar()->showMessage(tr("Opened a copy of the example %1: Save asks where to keep it").arg(QFileInfo(path).fileName()), 6000);
+  return true;
 }
 
 bool MainWindow::maybeSave() {
@@ -120,7 +168,8 @@ std::optional<bool> MainWindow::reopenResultPlan(const QString& path, QString& n
 }
 
 bool MainWindow::save() {
-  if (m_doc->filePath().isEmpty()) return saveAs();
+  // An example opened with File → Open (not Open Example) is not overwritten either.
+  if (m_doc->filePath().isEmpty() || isInExamplesDir(m_doc->filePath())) return saveAs();
   return saveAs(m_doc->filePath());
 }
 

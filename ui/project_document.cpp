@@ -16,6 +16,7 @@ ProjectDocument::ProjectDocument(QObject* parent) : QObject(parent) {
 void ProjectDocument::reset(Project project, bool modified) {
   const QString oldPath = filePath();
   m_project = std::move(project);
+  m_untitledName.clear();
   m_undo.clear();
   m_undo.setClean();
   m_forceModified = modified;
@@ -32,7 +33,8 @@ void ProjectDocument::setProject(const Project& project) {
 }
 
 QString ProjectDocument::displayName() const {
-  return m_project.filePath.empty() ? tr("Untitled") : QFileInfo(filePath()).fileName();
+  if (!m_project.filePath.empty()) return QFileInfo(filePath()).fileName();
+  return m_untitledName.isEmpty() ? tr("Untitled") : m_untitledName;
 }
 
 Result<void> ProjectDocument::load(const QString& path) {

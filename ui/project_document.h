@@ -30,7 +30,10 @@ class ProjectDocument : public QObject {
   void setProject(const Project& project);
 
   QString filePath() const { return QString::fromStdString(m_project.filePath); }
-  QString displayName() const;  // file name, or "Untitled"
+  QString displayName() const;  // file name, or the untitled name ("Untitled")
+  // What an unsaved document is called until it has a file ("Copy of red_ball_on_grass.nsproj"
+  // for an opened example); reset() goes back to "Untitled".
+  void setUntitledName(const QString& name) { m_untitledName = name; }
   bool isModified() const { return m_forceModified || !m_undo.isClean(); }
 
   // Loads `path` into the document; on failure the document is exactly as before and the error
@@ -54,6 +57,7 @@ class ProjectDocument : public QObject {
   Project m_project = Project::untitled();  // a new plan: the model paints the background from the prompt
   QUndoStack m_undo;
   bool m_forceModified = false;
+  QString m_untitledName;
 };
 
 // The outline colour for a vocabulary colour name ("red" -> red); a neutral yellow otherwise.

@@ -53,8 +53,14 @@ void CanvasScene::setMaskBrush(double radiusFraction, bool erase) {
 }
 
 void CanvasScene::setBackgroundImage(const QImage& image) {
+  const bool before = showsNothing();
   m_background = image;
   update();
+  noteEmptiness(before);
+}
+
+void CanvasScene::noteEmptiness(bool before) {
+  if (showsNothing() != before) emit emptinessChanged(!before);
 }
 
 QRectF CanvasScene::toScene(const NormBox& b) const {
@@ -89,6 +95,7 @@ BoxItem* CanvasScene::createBox(const QString& id) {
 }
 
 void CanvasScene::setObjects(const std::vector<CanvasObject>& objects, int frame, int frames) {
+  const bool wasEmpty = showsNothing();
   QSet<QString> alive;
   const QSizeF canvas(m_canvas);
   for (size_t i = 0; i < objects.size(); ++i) {
@@ -125,7 +132,10 @@ void CanvasScene::setObjects(const std::vector<CanvasObject>& objects, int frame
     doomed.push_back(m_paths.take(it.key()));
     it = m_boxes.erase(it);
   }
-  if (doomed.empty()) return;
+  if (doomed.empty()) {
+    noteEmptiness(wasEmpty);
+    return;
+  }
   {
     const QSignalBlocker block(this);
     for (QGraphicsItem* item : doomed) delete item;
@@ -135,6 +145,7 @@ void CanvasScene::setObjects(const std::vector<CanvasObject>& objects, int frame
     m_lastSelected = id;
     emit selectedObjectChanged(id);
   }
+  noteEmptiness(wasEmpty);
 }
 
 void CanvasScene::setTool(CanvasTool tool) {

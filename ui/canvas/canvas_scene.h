@@ -44,6 +44,9 @@ class CanvasScene : public QGraphicsScene {
   TrajectoryPathItem* pathItem(const QString& id) const { return m_paths.value(id, nullptr); }
   int objectCount() const { return int(m_boxes.size()); }
   bool dragging() const { return !m_dragId.isEmpty(); }
+  // Nothing to look at yet: no object box and no picture (source photo or render) under them.
+  // The empty-plan hint (empty_plan_hint.h) shows while this holds.
+  bool showsNothing() const { return m_boxes.isEmpty() && m_background.isNull(); }
 
   // The edit mask's overlay; the mask brush's radius (fraction of the canvas's shorter side).
   MaskOverlayItem* maskOverlay() const { return m_mask; }
@@ -60,6 +63,7 @@ class CanvasScene : public QGraphicsScene {
   void centreClicked(QString id, QPointF normCentre);       // Trajectory tool on the selected object
   void selectedObjectChanged(QString id);                   // "" = none
   void maskStrokeFinished(QVector<QPointF> normPoints);     // Mask brush: one stroke (one undo step)
+  void emptinessChanged(bool showsNothing);                 // showsNothing() flipped
 
  protected:
   void drawBackground(QPainter* p, const QRectF& rect) override;
@@ -70,6 +74,7 @@ class CanvasScene : public QGraphicsScene {
  private:
   BoxItem* createBox(const QString& id);
   QRectF clampToCanvas(const QRectF& r) const;
+  void noteEmptiness(bool before);  // emits emptinessChanged when showsNothing() differs from `before`
 
   QSize m_canvas{512, 512};
   QImage m_background;

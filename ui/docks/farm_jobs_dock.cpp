@@ -59,11 +59,13 @@ FarmJobsDock::FarmJobsDock(QWidget* parent) : QDockWidget(tr("Farm jobs"), paren
   m_tree = new QTreeWidget(body);
   m_tree->setColumnCount(3);
   m_tree->setHeaderLabels({tr("Job"), tr("State"), tr("Detail")});
+  m_tree->setToolTip(tr("Farm jobs and their chunks; select one to resume, cancel or open it"));
   m_tree->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
   m_log = new QPlainTextEdit(body);
   m_log->setReadOnly(true);
   m_log->setPlaceholderText(tr("The log of a failed chunk shows here"));
   m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
+  m_log->setToolTip(tr("The log tail of the selected failed chunk"));
   auto* split = new QSplitter(Qt::Vertical, body);
   split->addWidget(m_tree);
   split->addWidget(m_log);
@@ -74,6 +76,7 @@ FarmJobsDock::FarmJobsDock(QWidget* parent) : QDockWidget(tr("Farm jobs"), paren
   m_cancel = new QPushButton(tr("Cancel"), body);
   m_cancel->setToolTip(tr("Cancel the job's tasks and remove its partial output (farm cancel)"));
   m_open = new QPushButton(tr("Open result"), body);
+  m_open->setToolTip(tr("Show the finished job's merged video in the window"));
   m_forget = new QPushButton(tr("Forget"), body);
   m_forget->setToolTip(tr("Remove from this list; the folder stays"));
   m_follow = new QPushButton(tr("Follow…"), body);

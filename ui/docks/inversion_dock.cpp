@@ -29,9 +29,12 @@ InversionDock::InversionDock(QWidget* parent) : QDockWidget(tr("Photo edit"), pa
   m_invert = new QPushButton(tr("Invert"), body);
   m_target = new QLineEdit(body);
   m_target->setPlaceholderText(tr("target prompt (empty: keep)"));
+  m_target->setToolTip(tr("Prompt of the re-render; empty keeps the inversion's prompt"));
   m_shiftX = new QSpinBox(body);
   m_shiftY = new QSpinBox(body);
   for (QSpinBox* s : {m_shiftX, m_shiftY}) s->setRange(-64, 64);
+  m_shiftX->setToolTip(tr("Move the content right (negative: left), in latent pixels"));
+  m_shiftY->setToolTip(tr("Move the content down (negative: up), in latent pixels"));
   auto* shiftRow = new QHBoxLayout;
   shiftRow->addWidget(m_shiftX);
   shiftRow->addWidget(m_shiftY);
@@ -42,10 +45,12 @@ InversionDock::InversionDock(QWidget* parent) : QDockWidget(tr("Photo edit"), pa
     m_colour[c]->setRange(-2.0, 2.0);
     m_colour[c]->setSingleStep(0.1);
     m_colour[c]->setPrefix(QString::fromLatin1(names[c]) + QStringLiteral(" "));
+    m_colour[c]->setToolTip(tr("Colour shift of the %1 channel (inside the mask, if one is painted)").arg(QString::fromLatin1(names[c])));
     colourRow->addWidget(m_colour[c]);
   }
   m_rerender = new QPushButton(tr("Re-render"), body);
   m_ab = new QCheckBox(tr("Compare A/B with the source"), body);
+  m_ab->setToolTip(tr("Split the preview: the source on one side, the re-render on the other"));
   auto* form = new QFormLayout;
   form->addRow(tr("Target"), m_target);
   form->addRow(tr("Shift x/y"), shiftRow);

@@ -27,10 +27,13 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
   m_builtin = new QRadioButton(tr("Built-in shapes model"), body);
   m_pack = new QRadioButton(tr("Model pack or checkpoint"), body);
   m_builtin->setChecked(true);
+  m_builtin->setToolTip(tr("The small model shipped with NoiseStudio: shapes and colours on simple backgrounds, fast on a CPU"));
+  m_pack->setToolTip(tr("A model pack folder, a Stable Diffusion checkpoint or a diffusers folder"));
   m_installed = new QComboBox(body);
   m_installed->setToolTip(tr("Model packs and Stable Diffusion checkpoints in your model folder"));
   m_packDir = new QLineEdit(body);
   m_packDir->setPlaceholderText(tr("pack folder, .safetensors/.ckpt file or diffusers folder"));
+  m_packDir->setToolTip(tr("Path of the model pack, checkpoint file or diffusers folder to load"));
   m_browse = new QPushButton(tr("Folder…"), body);
   m_browse->setToolTip(tr("Choose a model-pack folder or a diffusers folder"));
   m_browseFile = new QPushButton(tr("File…"), body);
@@ -41,7 +44,9 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
   packRow->addWidget(m_browseFile);
   m_device = new QComboBox(body);
   m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
+  m_device->setToolTip(tr("Where the model runs (CUDA is offered when a GPU is available)"));
   m_load = new QPushButton(tr("Load model"), body);
+  m_load->setToolTip(tr("Load the chosen model on the model thread; the one loaded before stays until it is ready"));
   m_status = new QLabel(tr("No model loaded."), body);
   m_status->setWordWrap(true);
   m_current = new QLabel(tr("Current: none"), body);

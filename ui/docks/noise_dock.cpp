@@ -21,14 +21,17 @@ NoiseDock::NoiseDock(QWidget* parent) : QDockWidget(tr("Noise"), parent) {
   m_recipe->addItem(tr("Inverted from the source"), int(NoiseKind::Inverted));
   m_recipe->addItem(tr("Warped along the motion"), int(NoiseKind::Warped));
   m_recipe->addItem(tr("FreeNoise (long clips)"), int(NoiseKind::FreeNoise));
+  m_recipe->setToolTip(tr("Where the starting noise comes from: seeded, inverted from the source, warped along the motion, or FreeNoise windows"));
   m_degradation = new QDoubleSpinBox(body);
   m_degradation->setRange(0.0, 1.0);
   m_degradation->setSingleStep(0.05);
   m_degradation->setToolTip(tr("Degradation γ: how much fresh noise is mixed into the warped noise"));
   m_window = new QSpinBox(body);
   m_window->setRange(2, 256);
+  m_window->setToolTip(tr("FreeNoise window: frames of noise that repeat, shuffled"));
   m_stride = new QSpinBox(body);
   m_stride->setRange(1, 256);
+  m_stride->setToolTip(tr("FreeNoise stride: frames between the starts of two windows"));
   form->addRow(tr("Recipe"), m_recipe);
   form->addRow(tr("Degradation γ"), m_degradation);
   form->addRow(tr("Window"), m_window);

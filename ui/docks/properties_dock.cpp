@@ -35,9 +35,12 @@ PropertiesDock::PropertiesDock(QWidget* parent) : QDockWidget(tr("Properties"), 
   m_prompt = new QPlainTextEdit(body);
   m_prompt->setPlaceholderText(tr("a red ball on grass"));
   m_prompt->setMaximumHeight(70);
+  m_prompt->setToolTip(tr("What the whole picture shows; object prompts are added in front of it"));
   m_negative = new QLineEdit(body);
   m_negative->setPlaceholderText(tr("what to avoid"));
+  m_negative->setToolTip(tr("Negative prompt: what guidance steers away from"));
   m_seed = new QLineEdit(body);
+  m_seed->setToolTip(tr("Seed of the starting noise: the same seed and plan give the same render"));
   m_seed->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,19}")), m_seed));
   m_dice = new QToolButton(body);
   m_dice->setText(QStringLiteral("🎲"));
@@ -47,6 +50,8 @@ PropertiesDock::PropertiesDock(QWidget* parent) : QDockWidget(tr("Properties"), 
   seedRow->addWidget(m_dice);
   m_steps = new QSpinBox(body);
   m_steps->setRange(1, 1000);
+  m_steps->setObjectName(QStringLiteral("renderSteps"));
+  m_steps->setToolTip(tr("Denoising steps: more is slower and finer"));
   m_guidance = new QDoubleSpinBox(body);
   m_guidance->setRange(0.0, 30.0);
   m_guidance->setSingleStep(0.5);
@@ -61,6 +66,7 @@ PropertiesDock::PropertiesDock(QWidget* parent) : QDockWidget(tr("Properties"), 
   m_method = new QComboBox(body);
   m_method->addItem(tr("Noise the sketch (q-sample)"), int(InitMethod::QSample));
   m_method->addItem(tr("DDIM-invert the sketch"), int(InitMethod::DdimInversion));
+  m_method->setToolTip(tr("How the sketch becomes the starting noise: noised to α, or DDIM-inverted"));
 
   m_size = new QComboBox(body);
   m_size->setToolTip(tr("Image size: the model's native size and the usual sizes on its grid and portrait/landscape aspect ratios with the native size as the short side"));
@@ -79,8 +85,11 @@ PropertiesDock::PropertiesDock(QWidget* parent) : QDockWidget(tr("Properties"), 
   auto* of = new QFormLayout(m_objectGroup);
   m_objectPrompt = new QLineEdit(m_objectGroup);
   m_objectPrompt->setPlaceholderText(tr("empty: \"a <colour> <shape>\""));
+  m_objectPrompt->setToolTip(tr("What the selected object is; the model paints it from this when its source is \"generate\""));
   m_shape = new QComboBox(m_objectGroup);
   m_colour = new QComboBox(m_objectGroup);
+  m_shape->setToolTip(tr("The flat shape drawn in the sketch for this object"));
+  m_colour->setToolTip(tr("The flat shape's colour in the sketch"));
   for (const std::string& w : Vocabulary::shapes()) m_shape->addItem(QString::fromStdString(w));
   for (const std::string& w : Vocabulary::colours()) m_colour->addItem(QString::fromStdString(w));
   of->addRow(tr("Prompt"), m_objectPrompt);

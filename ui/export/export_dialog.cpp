@@ -64,6 +64,7 @@ ExportDialog::ExportDialog(int frames, int width, int height, const QString& def
   m_path = new QLineEdit(this);
   m_path->setToolTip(tr("The video file, or the folder for a PNG sequence"));
   auto* browse = new QPushButton(tr("Browse…"), this);
+  browse->setToolTip(tr("Choose the file or folder to export into"));
   where->addWidget(m_path, 1);
   where->addWidget(browse);
   form->addRow(tr("Save to"), where);
@@ -85,6 +86,8 @@ ExportDialog::ExportDialog(int frames, int width, int height, const QString& def
   form->addRow(m_problem);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   buttons->button(QDialogButtonBox::Ok)->setText(tr("Export"));
+  buttons->button(QDialogButtonBox::Ok)->setToolTip(tr("Write the export as a job (progress in the status bar; Esc cancels)"));
+  buttons->button(QDialogButtonBox::Cancel)->setToolTip(tr("Close without exporting"));
   connect(buttons, &QDialogButtonBox::accepted, this, &ExportDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   form->addRow(buttons);

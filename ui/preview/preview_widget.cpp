@@ -23,6 +23,7 @@ constexpr double kDividerGrab = 6.0;  // view px either side of the divider that
 }  // namespace
 
 PreviewWidget::PreviewWidget(QWidget* parent, PreviewOptions options) : QWidget(parent) {
+  setToolTip(tr("Preview: drag to pan, wheel to zoom; in A/B mode drag the divider"));
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
