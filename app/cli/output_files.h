@@ -1,6 +1,7 @@
 #pragma once
 // Writing frames where the user asked: .png/.jpg (one image, or name_0000.png… for several
-// frames), .mp4/.avi/.mkv (a clip at fps). Each result remembers how it was made
+// frames), .mp4/.avi/.mkv (a clip at fps), through core/media/frame_writer.h (atomic: a failed
+// write leaves the old files as they were). Each result remembers how it was made
 // (core/media/result_metadata.h): PNGs carry `metadata` in their text chunks (each frame of a
 // sequence with its index), a video gets the sidecar "<video>.nsproj" / "<video>.nsrecipe".
 

@@ -202,11 +202,14 @@ Result<ImageHeader> probeImageFile(const std::string& path, size_t maxBytes) {
 }
 
 Result<void> checkImageSize(int64_t width, int64_t height, const ImageLimits& limits, const std::string& name) {
-  const int64_t pixels = width * height;  // both < 2^32 from any header: no overflow
-  if (width > limits.maxWidth || height > limits.maxHeight || pixels > limits.maxPixels) {
+  // Headers give sides up to 2^32 - 1, whose product overflows int64: compare by division, and
+  // count the megapixels of the message in floating point (found by fuzz_media_door).
+  const bool tooManyPixels = width > 0 && height > 0 && height > limits.maxPixels / width;
+  if (width > limits.maxWidth || height > limits.maxHeight || tooManyPixels) {
+    const auto megapixels = int64_t(double(width) * double(height) / 1e6);
     return makeError(ErrorKind::BadInput,
                      name + ": the image is " + std::to_string(width) + "x" + std::to_string(height) +
-                         " (" + std::to_string(pixels / 1000000) + " MPixel), larger than the limit of " +
+                         " (" + std::to_string(megapixels) + " MPixel), larger than the limit of " +
                          std::to_string(limits.maxWidth) + "x" + std::to_string(limits.maxHeight) + " and " +
                          std::to_string(limits.maxPixels / 1000000) +
                          " MPixel; not loaded (raise it with NS_MAX_IMAGE_SIDE / NS_MAX_IMAGE_PIXELS, or the CLI's "

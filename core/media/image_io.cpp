@@ -1,4 +1,5 @@
 #include "core/media/image_io.h"
+#include "core/media/image_frames.h"
 
 #include <ATen/ATen.h>
 #include <opencv2/core.hpp>
@@ -47,6 +48,30 @@ Result<at::Tensor> readImage(const std::string& path, const ImageLimits& limits)
   cv::cvtColor(*decoded, rgb, cv::COLOR_BGR2RGB);
   at::Tensor t = at::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, at::kByte).clone();
   return t.permute({2, 0, 1}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
+}
+
+Result<FrameBuffer> readImageFrames(const std::string& path, const ImageLimits& limits) {
+  auto decoded = decodeChecked(path, cv::IMREAD_COLOR, limits);
+  if (!decoded.ok()) return decoded.error();
+  const cv::Mat& bgr = *decoded;
+  FrameBuffer fb;
+  fb.kind = FrameKind::Image;
+  fb.count = 1;
+  fb.channels = 3;
+  fb.height = bgr.rows;
+  fb.width = bgr.cols;
+  fb.data.resize(fb.frameSize());
+  const size_t plane = size_t(fb.height) * size_t(fb.width);
+  for (int y = 0; y < fb.height; ++y) {
+    const uchar* row = bgr.ptr<uchar>(y);
+    float* r = fb.data.data() + size_t(y) * fb.width;
+    for (int x = 0; x < fb.width; ++x) {
+      r[x] = row[3 * x + 2] / 255.0f;
+      r[plane + x] = row[3 * x + 1] / 255.0f;
+      r[2 * plane + x] = row[3 * x] / 255.0f;
+    }
+  }
+  return fb;
 }
 
 Result<at::Tensor> readImageRgba(const std::string& path, const ImageLimits& limits) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/media/image_io.h"
+#include "core/media/media_kind.h"
 #include "core/media/video_frames.h"
 
 namespace ns::media {
@@ -40,11 +41,7 @@ bool toBgr(cv::Mat& frame) {
 }
 }  // namespace
 
-bool isVideoPath(const std::string& path) {
-  static const std::vector<std::string> exts{".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".gif", ".mpg", ".mpeg"};
-  const std::string e = lowerExt(path);
-  return std::find(exts.begin(), exts.end(), e) != exts.end();
-}
+bool isVideoPath(const std::string& path) { return classifyMediaPath(path) == MediaKind::Video; }
 
 Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits) {
   std::error_code ec;
@@ -68,8 +65,10 @@ Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits) 
   // Frames are converted straight into the clip tensor, sized by the container's frame count
   // (exact for most files, only a hint for some): frames beyond it go to `extra`, unused slots
   // are dropped at the end.
+  const int64_t frameBytes = int64_t(3) * w * h * int64_t(sizeof(float));
   const double hint = cap.get(cv::CAP_PROP_FRAME_COUNT);
-  const int64_t capacity = hint >= 1 && hint <= double(limits.maxFrames) ? int64_t(hint) : 0;
+  const bool hintFits = hint >= 1 && hint <= double(limits.maxFrames) && hint * double(frameBytes) <= double(limits.maxDecodedBytes);
+  const int64_t capacity = hintFits ? int64_t(hint) : 0;
   at::Tensor out = at::empty({capacity, 3, h, w}, at::kFloat);
   std::vector<at::Tensor> extra;
   int64_t count = 0;
@@ -86,6 +85,10 @@ Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits) 
     if (count >= limits.maxFrames)
       return makeError(ErrorKind::BadInput, path + ": more than " + std::to_string(limits.maxFrames) +
                                                 " frames (raise the frame limit to load it)");
+    if ((count + 1) * frameBytes > limits.maxDecodedBytes)
+      return makeError(ErrorKind::BadInput, path + ": more than " + std::to_string(count) + " frames of " +
+                                                std::to_string(w) + "x" + std::to_string(h) + " do not fit the " +
+                                                std::to_string(limits.maxDecodedBytes >> 20) + " MB decoding limit");
     if (frame.cols != w || frame.rows != h)
       return makeError(ErrorKind::BadInput, path + ": frame " + std::to_string(count) + " changes size");
     if (!toBgr(frame))

@@ -7,23 +7,18 @@
 #include <string>
 
 #include "core/jobs/job_context.h"
+#include "core/media/media_limits.h"
 #include "core/media/video_codec.h"
 #include "core/util/result.h"
 
 namespace ns::media {
-
-struct VideoLimits {
-  int maxFrames = 2000;   // refuse longer clips instead of filling memory
-  int maxWidth = 8192;
-  int maxHeight = 8192;
-};
 
 struct VideoClip {
   at::Tensor frames;  // [F,3,H,W] in [-1,1]
   double fps = 0.0;
 };
 
-bool isVideoPath(const std::string& path);  // by extension: .mp4 .avi .mkv .mov .webm .m4v .gif
+bool isVideoPath(const std::string& path);  // by extension: media_kind.h's videoExtensions()
 Result<VideoClip> readVideo(const std::string& path, const VideoLimits& limits = {});
 // Writes .mp4, .avi or .mkv with `codec`. Atomic: temp file then rename, so `path` is either
 // absent/old or the whole new clip. With `ctx`, cancel is checked between frames (progress stage
