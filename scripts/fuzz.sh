@@ -6,7 +6,7 @@
 # the corpus.
 # Usage: scripts/fuzz.sh [--seconds N] [--jobs J] [target...]   (NS_FUZZ_KEEP=1 keeps the scratch folder)
 #   targets: safetensors project model_json noise_file clip_tokenizer diffusers_config torch_checkpoint
-#            motion_module farm_batch png_metadata media_door (default: all)
+#            motion_module farm_batch png_metadata builtin_motion media_door (default: all)
 #   --jobs J runs J targets at a time (default 1; each target uses one core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#targets[@]} -eq 0 ] && targets=(safetensors project model_json noise_file clip_tokenizer diffusers_config torch_checkpoint
-                                    motion_module farm_batch png_metadata media_door)
+                                    motion_module farm_batch png_metadata builtin_motion media_door)
 
 BUILD_DIR=${NS_FUZZ_BUILD_DIR:-build-fuzz}
 CLANGXX=${NS_FUZZ_CXX:-clang++}

@@ -23,8 +23,9 @@ void addModelSourceOptions(CLI::App& app, GlobalOptions& g) {
   app.add_option("--text-heads", g.textHeads, "Text encoder attention heads (default: width / 64)")
       ->check(CLI::Range(1, 1024));
   app.add_option("--motion-module", g.motionModule,
-                 "AnimateDiff motion module (.safetensors/.ckpt, v2/v3, original or diffusers names) added to a "
-                 "Stable Diffusion 1.x --model: a video model");
+                 "Motion module that turns the image model into a video model: an AnimateDiff file (.safetensors/"
+                 ".ckpt, v2/v3, original or diffusers names) with a Stable Diffusion 1.x --model, or the built-in "
+                 "one (resources/models/builtin/motion.safetensors) with the built-in model");
 }
 
 Result<sd::SdLoadOptions> sdLoadOptionsFor(const GlobalOptions& g) {
@@ -52,10 +53,10 @@ Result<ModelBundle> loadModelFor(const GlobalOptions& g) {
                        "the built-in model was not found (looked in $NS_BUILTIN_MODEL_DIR, <install>/share/noisestudio/"
                        "models/builtin and the source tree's resources/models/builtin)");
   }
-  if (!g.motionModule.empty() && modelPathKind(dir) != ModelPathKind::SdCheckpoint)
+  if (!g.motionModule.empty() && modelPathKind(dir) == ModelPathKind::Invalid)
     return makeError(ErrorKind::BadInput, g.motionModule + ": a motion module goes with a Stable Diffusion --model "
-                                                           "(.safetensors/.ckpt file or diffusers folder), not with " +
-                                              (g.model.empty() ? std::string("the built-in model") : g.model));
+                                                           "(.safetensors/.ckpt file or diffusers folder) or the "
+                                                           "built-in model, not with " + g.model);
   if (modelPathKind(dir) == ModelPathKind::SdCheckpoint) {
     auto o = sdLoadOptionsFor(g);
     if (!o.ok()) return o.error();
@@ -66,6 +67,7 @@ Result<ModelBundle> loadModelFor(const GlobalOptions& g) {
   }
   ModelLoadOptions lo;
   lo.device = device;
+  lo.sd.motionModule = g.motionModule;  // the built-in model + its motion file: the built-in video model
   return loadModel(dir, lo);
 }
 

@@ -22,8 +22,6 @@
 
 namespace ns::train {
 
-namespace {
-
 Result<void> writeTextAtomic(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
@@ -42,6 +40,8 @@ Result<void> writeTextAtomic(const std::string& path, const std::string& text) {
   if (ec) return makeError(ErrorKind::Io, "cannot rename " + tmp + " to " + path + ": " + ec.message());
   return {};
 }
+
+namespace {
 
 nlohmann::json stageRecord(const nlohmann::json& meta) {
   nlohmann::json r;

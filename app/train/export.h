@@ -24,4 +24,7 @@ struct ExportSummary {
 // only leaves out the verifier. Returns a BadInput error when there is nothing to export yet.
 Result<ExportSummary> exportModel(const TrainOptions& options, double totalWallTimeS);
 
+// Writes `text` to <path>.tmp, fsyncs and renames it over `path` (readers never see half a file).
+Result<void> writeTextAtomic(const std::string& path, const std::string& text);
+
 }  // namespace ns::train

@@ -16,6 +16,7 @@
 #include "app/train/classifier_stage.h"
 #include "app/train/dataset.h"
 #include "app/train/export.h"
+#include "app/train/motion_stage.h"
 #include "app/train/progress.h"
 #include "app/train/stage_env.h"
 #include "app/train/unet_stage.h"
@@ -71,8 +72,10 @@ int main(int argc, char** argv) {
 
   CLI::App app{"Trains NoiseStudio's built-in shapes model (autoencoder, UNet, classifier) and exports it"};
   app.set_version_flag("--version", std::string("noisestudio-train ") + NS_VERSION);
-  app.add_option("--stage", o.stage, "autoencoder | unet | classifier | all (in order)")
-      ->check(CLI::IsMember({"autoencoder", "unet", "classifier", "all"}))
+  app.add_option("--stage", o.stage,
+                 "autoencoder | unet | classifier | all (those three in order) | motion (motion modules on the "
+                 "image model in --out: the built-in video model)")
+      ->check(CLI::IsMember({"autoencoder", "unet", "classifier", "all", "motion"}))
       ->capture_default_str();
   app.add_option("--out", o.outDir, "Model folder to export into")->capture_default_str();
   app.add_option("--work", work, "Checkpoint folder (default: <out>/../.train-work)");
@@ -104,6 +107,26 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--progress-s", o.progressS, "Seconds between progress lines")->check(CLI::PositiveNumber)
       ->capture_default_str();
+  int batchMotion = 0;
+  app.add_option("--steps-motion", o.stepsMotion, "Motion-module steps")->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--batch-motion", batchMotion, "Clips per motion step (default: 16 on cuda, 2 on cpu)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--frames-min", o.framesMin, "Fewest frames of a training clip (motion stage)")
+      ->check(CLI::Range(1, 32))->capture_default_str();
+  app.add_option("--frames-max", o.framesMax, "Most frames of a training clip (motion stage)")
+      ->check(CLI::Range(1, 32))->capture_default_str();
+  app.add_option("--lr-motion", o.lrMotion, "Motion-module peak learning rate")->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--motion-heads", o.motionHeads, "Attention heads of the temporal attention (divides 48 and 96)")
+      ->check(CLI::IsMember({1, 2, 3, 4, 6, 8, 12, 16, 24, 48}))->capture_default_str();
+  app.add_option("--held-out-clips", o.motionHeldOut, "Held-out clips scored at the start and end (motion stage)")
+      ->check(CLI::Range(1, 1024))->capture_default_str();
+  app.add_option("--steps-this-run", o.stepsThisRun,
+                 "Stop after this many steps (checkpoint and export as when the budget runs out); --resume goes on")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--checkpoint-steps", o.checkpointSteps, "Also checkpoint every N steps (motion stage)")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("-v,--verbose", verbose, "Log details on stderr");
   try {
     app.parse(argc, argv);
@@ -132,6 +155,9 @@ int main(int argc, char** argv) {
   o.batchAe = batchAe > 0 ? batchAe : std::max(1, o.batchUnet / 2);
   o.batchCls = batchCls > 0 ? batchCls : o.batchUnet;
   if (lr > 0) o.lrUnet = lr;
+  o.batchMotion = batchMotion > 0 ? batchMotion : (gpu ? 16 : 2);
+  if (o.framesMax < o.framesMin)
+    return fail(ns::makeError(ns::ErrorKind::BadInput, "--frames-max must be at least --frames-min"));
 
   namespace fs = std::filesystem;
   o.workDir = work ? *work : (fs::path(o.outDir).lexically_normal().parent_path() / ".train-work").string();
@@ -160,7 +186,7 @@ int main(int argc, char** argv) {
                                   : Clock::time_point::max();
 
   std::optional<SceneDataset> scenes;
-  const bool needScenes = o.stage != "classifier";
+  const bool needScenes = o.stage != "classifier" && o.stage != "motion";
   if (needScenes) {
     SceneDatasetOptions dopt;
     dopt.count = o.dataset;
@@ -199,6 +225,8 @@ int main(int argc, char** argv) {
         r = runAutoencoderStage(env, *scenes);
       else if (stage == "unet")
         r = runUnetStage(env, *scenes);
+      else if (stage == "motion")
+        r = runMotionStage(env);
       else
         r = runClassifierStage(env);
     } catch (const std::exception& e) {
@@ -210,6 +238,17 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "noisestudio-train: interrupted; checkpoints are in %s (continue with --resume)\n",
                    o.workDir.c_str());
       return kExitInterrupted;
+    }
+    if (stage == "motion") {
+      ns::Result<std::string> e = ns::makeError(ns::ErrorKind::Internal, "export did not run");
+      try {
+        e = exportMotion(o);
+      } catch (const std::exception& ex) {
+        e = ns::makeError(ns::ErrorKind::Model, std::string("motion export failed: ") + ex.what());
+      }
+      if (!e) return fail(e.error());
+      exported = true;
+      std::fprintf(stderr, "noisestudio-train: exported %s (and model.json's \"video\" section)\n", e->c_str());
     }
     if (stage == "unet" || stage == "classifier") {
       ns::Result<ExportSummary> e = ns::makeError(ns::ErrorKind::Internal, "export did not run");

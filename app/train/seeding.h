@@ -21,6 +21,9 @@ enum class SeedStream : uint64_t {
   ClassifierStep,   // batch indices and augmentation of a classifier step
   Probe,            // the fixed probe batch of the UNet stage
   Init,             // network initialisation
+  MotionClips,      // training clips of the motion stage (clip i of step s is index s·batch + i)
+  MotionStep,       // frame count, t, noise, caption dropout of a motion step
+  MotionHeldOut,    // the motion stage's held-out clips (never trained on)
 };
 
 using ns::splitmix64;  // core/util/seed_streams.h: the engine's streams use the same mixer

@@ -8,7 +8,7 @@
 namespace ns::train {
 
 struct TrainOptions {
-  std::string stage = "all";                      // autoencoder | unet | classifier | all
+  std::string stage = "all";                      // autoencoder | unet | classifier | all | motion
   std::string outDir = "resources/models/builtin";  // exported model folder
   std::string workDir;                            // checkpoints (resolved: <out>/../.train-work)
   std::string device = "cpu";                     // resolved: "cpu" or "cuda"
@@ -25,6 +25,15 @@ struct TrainOptions {
   double checkpointMin = 5;
   double progressS = 5;                           // seconds between progress lines
   std::string commandLine;                        // as typed, stored in model.json
+  // Motion stage (--stage motion): the frozen image model is the one in outDir.
+  int stepsMotion = 20000;
+  int batchMotion = 0;                            // clips per step (resolved per device)
+  int framesMin = 8, framesMax = 16;              // frames per clip, drawn per step
+  double lrMotion = 1e-4;                         // AnimateDiff's
+  int motionHeads = 4;                            // heads of the temporal attention
+  int motionHeldOut = 16;                         // held-out clips (of 8 frames) scored at start and end
+  int64_t stepsThisRun = 0;                       // stop (save, export) after this many steps; 0 = no limit
+  int64_t checkpointSteps = 0;                    // also checkpoint every N steps; 0 = by time only
 };
 
 }  // namespace ns::train

@@ -2,7 +2,7 @@
 
 #include <ATen/ATen.h>
 
-#include "core/model/sd/sd_video_denoiser.h"
+#include "core/model/video_denoiser.h"
 #include "core/model/sd/windowed_video_denoiser.h"
 
 namespace ns {
@@ -64,7 +64,7 @@ at::Tensor ClipFramesDenoiser::predict(const at::Tensor& x_t, const at::Tensor& 
 namespace {
 
 bool windowed(const Denoiser& model, int64_t frames, const ContextWindowOptions& windows) {
-  return dynamic_cast<const sd::SdVideoDenoiser*>(&model) != nullptr && frames > windows.length;
+  return dynamic_cast<const VideoDenoiser*>(&model) != nullptr && frames > windows.length;
 }
 
 }  // namespace
@@ -75,7 +75,7 @@ std::shared_ptr<Denoiser> framesDenoiserFor(std::shared_ptr<Denoiser> model, int
   if (!model->info().isVideo) return model;
   std::shared_ptr<Denoiser> clip = model;
   if (windowed(*model, frames, windows))
-    clip = std::make_shared<sd::WindowedVideoDenoiser>(std::dynamic_pointer_cast<sd::SdVideoDenoiser>(model), windows,
+    clip = std::make_shared<sd::WindowedVideoDenoiser>(std::dynamic_pointer_cast<VideoDenoiser>(model), windows,
                                                        fusion);
   return std::make_shared<ClipFramesDenoiser>(std::move(clip), frames);
 }

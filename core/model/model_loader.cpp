@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/model/builtin_model.h"
+#include "core/model/builtin_video_model.h"
 #include "core/model/model_pack.h"
 #include "core/model/sd/diffusers_probe.h"
 
@@ -35,7 +36,14 @@ Result<ModelBundle> loadModel(const std::string& path, const ModelLoadOptions& o
     case ModelPathKind::ModelFolder: {
       auto format = modelFolderFormat(path);
       if (!format.ok()) return format.error();
-      auto bundle = *format == "noisestudio-model" ? loadBuiltinModel(path, o.device) : loadModelPack(path, o.device);
+      if (!o.sd.motionModule.empty() && *format != "noisestudio-model")
+        return makeError(ErrorKind::BadInput, o.sd.motionModule + ": a motion module goes with a Stable Diffusion "
+                                                                  "model or the built-in model, not with the pack " +
+                                                  path);
+      // The built-in model + its motion file is the built-in video model (builtin_video_model.h).
+      auto bundle = *format != "noisestudio-model" ? loadModelPack(path, o.device)
+                    : o.sd.motionModule.empty()    ? loadBuiltinModel(path, o.device)
+                                                   : loadBuiltinVideoModel(path, o.sd.motionModule, o.device);
       if (!bundle.ok()) {
         Error e = bundle.error();
         if (e.kind == ErrorKind::BadInput) e.kind = ErrorKind::Model;

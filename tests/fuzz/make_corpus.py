@@ -187,3 +187,46 @@ for name, env in envelopes.items():
     put("png_metadata", name + "_zlib.png", tiny_png([itxt("NoiseStudio", text, True), summary]))
 put("png_metadata", "ztxt.png", tiny_png([png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"hello"))]))
 put("png_metadata", "plain.png", tiny_png([]))
+
+# builtin_motion: built-in motion-module files (core/model/builtin_motion_sites.h) for the fuzz
+# target's tiny UNet (base 8, mults [1], 1 res block: sites down 0.0, mid, up 0.0 and 0.1).
+def motion_shapes(sites, heads_blocks=(1, 2)):
+    blocks, attns = heads_blocks
+    out = {}
+    for site, ch in sites:
+        p, d = site + ".temporal_transformer.", ch
+        out.update({p + "norm.weight": [ch], p + "norm.bias": [ch], p + "proj_in.weight": [d, ch],
+                    p + "proj_in.bias": [d], p + "proj_out.weight": [ch, d], p + "proj_out.bias": [ch]})
+        for l in range(blocks):
+            b = p + "transformer_blocks.%d." % l
+            for a in range(attns):
+                at = b + "attention_blocks.%d." % a
+                for w in ("to_q.weight", "to_k.weight", "to_v.weight", "to_out.0.weight"):
+                    out[at + w] = [d, d]
+                out[at + "to_out.0.bias"] = [d]
+                out[b + "norms.%d.weight" % a] = [d]
+                out[b + "norms.%d.bias" % a] = [d]
+            out.update({b + "ff.net.0.proj.weight": [8 * d, d], b + "ff.net.0.proj.bias": [8 * d],
+                        b + "ff.net.2.weight": [d, 4 * d], b + "ff.net.2.bias": [d], b + "ff_norm.weight": [d],
+                        b + "ff_norm.bias": [d]})
+    return out
+
+
+def f16_zeros(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return ("F16", shape, b"\x00\x00" * n)
+
+
+tiny_sites = [("down_blocks.0.motion_modules.0", 8), ("mid_block.motion_modules.0", 8),
+              ("up_blocks.0.motion_modules.0", 8), ("up_blocks.0.motion_modules.1", 8)]
+motion_meta = {"format": "noisestudio-motion", "heads": "4", "groups": "4", "max_frames": "32", "mid_block": "1",
+               "unet_base_channels": "8", "unet_mults": "1", "unet_res_blocks": "1", "model_id": "builtin-shapes-v1"}
+valid = {k: f16_zeros(v) for k, v in motion_shapes(tiny_sites).items()}
+put("builtin_motion", "valid.safetensors", safetensors(valid, motion_meta))
+put("builtin_motion", "no_mid.safetensors",
+    safetensors({k: f16_zeros(v) for k, v in motion_shapes([s for s in tiny_sites if "mid" not in s[0]]).items()},
+                dict(motion_meta, mid_block="0")))
+put("builtin_motion", "wrong_unet.safetensors", safetensors(valid, dict(motion_meta, unet_base_channels="48")))
+put("builtin_motion", "no_metadata.safetensors", safetensors(valid))

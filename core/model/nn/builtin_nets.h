@@ -8,8 +8,11 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
 #include "core/model/nn/blocks.h"
 #include "core/model/nn/net_configs.h"
+#include "core/model/sd/unet_site.h"
 
 namespace ns::nn {
 
@@ -18,10 +21,16 @@ namespace ns::nn {
 // config().attnLevels and in the middle, mean-pooled text added to the time embedding.
 class BuiltinUNetImpl : public torch::nn::Module {
  public:
+  // Called with the hidden state at every motion-module site (core/model/sd/unet_site.h names, as
+  // for SD: after each ResBlock(+attention) of a level on the way down; after the middle attention;
+  // after each ResBlock(+attention) of up block i = levels-1-level, before its Upsample) and
+  // returns what the network continues with. How a video model inserts its temporal layers.
+  using SiteHook = std::function<torch::Tensor(const ns::sd::UnetSite& site, const torch::Tensor& h)>;
   explicit BuiltinUNetImpl(const UNetConfig& c);  // throws c10::Error if c.validate() fails
   // x [B,C,H,W] (H, W multiples of 2^(levels-1)); t [B] int64 (or one value for all rows);
   // tokens [B,L] int64, L <= maxTokens, 0 = padding (an all-0 row is the unconditional prompt).
-  torch::Tensor forward(torch::Tensor x, torch::Tensor t, torch::Tensor tokens);
+  // Without a hook this is the image model (the same operations, bit for bit).
+  torch::Tensor forward(torch::Tensor x, torch::Tensor t, torch::Tensor tokens, const SiteHook& atSite = {});
   const UNetConfig& config() const { return m_config; }
 
  private:

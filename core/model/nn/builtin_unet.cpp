@@ -74,7 +74,7 @@ torch::Tensor BuiltinUNetImpl::encodeText(const torch::Tensor& tokens, torch::Te
   return ctx;
 }
 
-torch::Tensor BuiltinUNetImpl::forward(torch::Tensor x, torch::Tensor t, torch::Tensor tokens) {
+torch::Tensor BuiltinUNetImpl::forward(torch::Tensor x, torch::Tensor t, torch::Tensor tokens, const SiteHook& atSite) {
   const auto& c = m_config;
   TORCH_CHECK(x.dim() == 4 && x.size(1) == c.inChannels, "BuiltinUNet: x must be [B,", c.inChannels,
               ",H,W], got ", x.sizes());
@@ -92,6 +92,10 @@ torch::Tensor BuiltinUNetImpl::forward(torch::Tensor x, torch::Tensor t, torch::
   auto emb = m_time2(torch::silu(m_time1(timestepEmbedding(t, c.baseChannels).to(x.scalar_type()))));
   emb = emb + m_pooled(pooled);
 
+  using Part = ns::sd::UnetSite::Part;
+  auto site = [&atSite](Part part, int block, int index, const torch::Tensor& hidden) {
+    return atSite ? atSite(ns::sd::UnetSite{part, block, index}, hidden) : hidden;
+  };
   auto h = m_convIn(x);
   std::vector<torch::Tensor> skips{h};
   size_t k = 0;
@@ -100,6 +104,7 @@ torch::Tensor BuiltinUNetImpl::forward(torch::Tensor x, torch::Tensor t, torch::
     for (int i = 0; i < c.resBlocks; ++i, ++k) {
       h = m_encRes[k](h, emb);
       if (m_encAttn[k]) h = m_encAttn[k](h, ctx);
+      h = site(Part::Down, l, i, h);  // the skip carries the temporally mixed state, as AnimateDiff's
       skips.push_back(h);
     }
     if (l + 1 < levels) {
@@ -107,7 +112,7 @@ torch::Tensor BuiltinUNetImpl::forward(torch::Tensor x, torch::Tensor t, torch::
       skips.push_back(h);
     }
   }
-  h = m_midRes2(m_midAttn(m_midRes1(h, emb), ctx), emb);
+  h = m_midRes2(site(Part::Mid, 0, 0, m_midAttn(m_midRes1(h, emb), ctx)), emb);
   k = 0;
   size_t u = 0;
   for (int l = levels - 1; l >= 0; --l) {
@@ -115,6 +120,7 @@ torch::Tensor BuiltinUNetImpl::forward(torch::Tensor x, torch::Tensor t, torch::
       h = m_decRes[k](torch::cat({h, skips.back()}, 1), emb);
       skips.pop_back();
       if (m_decAttn[k]) h = m_decAttn[k](h, ctx);
+      h = site(Part::Up, levels - 1 - l, i, h);
     }
     if (l > 0) h = m_up[u++](h);
   }

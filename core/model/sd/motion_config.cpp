@@ -140,9 +140,10 @@ Result<WeightMap> canonicalMotionWeights(const WeightMap& w, const std::string& 
   return out;
 }
 
-Result<MotionConfig> inferMotionConfig(const WeightMap& w, const std::string& source, int heads) {
+Result<MotionConfig> inferMotionConfig(const WeightMap& w, const std::string& source, int heads, int groups) {
   MotionConfig cfg;
   cfg.heads = heads;
+  cfg.groups = groups;
   std::map<UnetSite, MotionModuleShape> sites;
   std::map<UnetSite, std::pair<int, int>> counts;  // transformer blocks, attention blocks per site
   for (const auto& [k, t] : w) {
@@ -181,9 +182,9 @@ Result<MotionConfig> inferMotionConfig(const WeightMap& w, const std::string& so
     const std::string name = site.name();
     if (s.channels == 0) return bad(source, "motion module " + name + " has no temporal_transformer.norm.weight");
     if (s.innerDim == 0) return bad(source, "motion module " + name + " has no temporal_transformer.proj_in.weight");
-    if (s.channels % 32 != 0)
+    if (groups < 1 || s.channels % groups != 0)
       return bad(source, "motion module " + name + " has " + std::to_string(s.channels) +
-                             " channels; GroupNorm needs a multiple of 32");
+                             " channels; GroupNorm needs a multiple of " + std::to_string(groups));
     if (heads < 1 || s.innerDim % heads != 0)
       return bad(source, "motion module " + name + " is " + std::to_string(s.innerDim) + " wide, not divisible into " +
                              std::to_string(heads) + " attention heads");

@@ -41,6 +41,10 @@ struct MotionConfig {
   int transformerBlocks = 1;               // per module (num_transformer_block)
   int attentionBlocks = 2;                 // per transformer block ("Temporal_Self", "Temporal_Self")
   int heads = 8;
+  // GroupNorm groups of each module's input norm. AnimateDiff's files use 32; the built-in shapes
+  // model's channels (48/96) take 8, as its UNet does. Not in the weights: set by whoever builds
+  // the config (inferMotionConfig keeps 32, builtinMotionConfig takes the UNet's).
+  int groups = 32;
   int maxFrames = 32;                      // position-encoding length: the longest clip in one window
   bool maxFramesFromFile = false;          // false: no pe tensor in the file, 32 assumed
   std::string naming;                      // "animatediff" or "diffusers" (as found in the file)
@@ -54,7 +58,9 @@ Result<WeightMap> canonicalMotionWeights(const WeightMap& w, const std::string& 
 
 // The layout of canonical weights. Fails naming `source` and the tensor when a module is
 // incomplete or its shapes disagree with each other.
-Result<MotionConfig> inferMotionConfig(const WeightMap& canonical, const std::string& source, int heads = 8);
+// `groups`: the GroupNorm groups the file's modules use (not in the weights; AnimateDiff: 32).
+Result<MotionConfig> inferMotionConfig(const WeightMap& canonical, const std::string& source, int heads = 8,
+                                       int groups = 32);
 
 // Whether `motion` fits `unet`: every site the UNet has (AnimateDiff puts a module after every
 // ResBlock at every level, so a file covering only some sites is refused) with the UNet's channels

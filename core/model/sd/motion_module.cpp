@@ -87,8 +87,8 @@ struct TemporalTransformerImpl : tnn::Module {
   layers::GroupNorm norm{nullptr};
   layers::Linear proj_in{nullptr}, proj_out{nullptr};
   tnn::ModuleList transformer_blocks{nullptr};
-  TemporalTransformerImpl(int channels, int inner, int heads, int blocks, int attentions) {
-    norm = register_module("norm", layers::GroupNorm(32, channels, 1e-6));
+  TemporalTransformerImpl(int channels, int inner, int heads, int blocks, int attentions, int groups) {
+    norm = register_module("norm", layers::GroupNorm(groups, channels, 1e-6));
     proj_in = register_module("proj_in", layers::Linear(channels, inner));
     transformer_blocks = register_module("transformer_blocks", tnn::ModuleList());
     for (int l = 0; l < blocks; ++l) transformer_blocks->push_back(TemporalBlock(inner, heads, attentions));
@@ -102,7 +102,7 @@ struct VanillaTemporalModuleImpl : tnn::Module {
   TemporalTransformer temporal_transformer{nullptr};
   VanillaTemporalModuleImpl(const MotionModuleShape& s, const MotionConfig& c) {
     temporal_transformer = register_module(
-        "temporal_transformer", TemporalTransformer(s.channels, s.innerDim, c.heads, c.transformerBlocks, c.attentionBlocks));
+        "temporal_transformer", TemporalTransformer(s.channels, s.innerDim, c.heads, c.transformerBlocks, c.attentionBlocks, c.groups));
   }
 };
 TORCH_MODULE(VanillaTemporalModule);
@@ -145,6 +145,7 @@ struct MotionModules::Impl {
   TemporalAttentionHook hook;
   at::Device device{at::kCPU};
   at::ScalarType dtype = at::kFloat;
+  bool training = false;
 
   const Tensor& positions(int64_t dim) {
     auto it = peByDim.find(dim);
@@ -181,6 +182,16 @@ std::shared_ptr<MotionModules> MotionModules::createRandom(const MotionConfig& c
   return std::shared_ptr<MotionModules>(new MotionModules(std::move(impl)));
 }
 
+std::shared_ptr<MotionModules> MotionModules::createForTraining(const MotionConfig& config, uint64_t seed) {
+  auto modules = createRandom(config, seed);
+  torch::NoGradGuard noGrad;
+  for (auto& [site, mod] : modules->m->net->bySite) {
+    mod->temporal_transformer->proj_out->weight.zero_();
+    mod->temporal_transformer->proj_out->bias.zero_();
+  }
+  return modules;
+}
+
 std::map<std::string, std::vector<int64_t>> MotionModules::expectedShapes(const MotionConfig& config) {
   AllModules net(config);
   std::map<std::string, std::vector<int64_t>> out;
@@ -193,7 +204,7 @@ bool MotionModules::has(const UnetSite& site) const { return m->net->bySite.coun
 at::Tensor MotionModules::apply(const UnetSite& site, const at::Tensor& input, int64_t frames) const {
   auto it = m->net->bySite.find(site);
   if (it == m->net->bySite.end()) return input;
-  c10::InferenceMode guard;
+  c10::InferenceMode guard(!m->training);
   TORCH_CHECK(frames >= 1 && input.dim() == 4 && input.size(0) % frames == 0, "motion module ", site.name(),
               ": input must be [(B*F),C,H,W] with F = ", frames, ", got ", input.sizes());
   TORCH_CHECK(frames <= m->cfg.maxFrames, "motion module ", site.name(), ": ", frames,
@@ -226,6 +237,14 @@ at::Tensor MotionModules::apply(const UnetSite& site, const at::Tensor& input, i
 }
 
 void MotionModules::setAttentionHook(TemporalAttentionHook hook) { m->hook = std::move(hook); }
+
+void MotionModules::setTraining(bool training) {
+  m->training = training;
+  m->net->train(training);
+}
+bool MotionModules::training() const { return m->training; }
+torch::nn::Module& MotionModules::network() { return *m->net; }
+const torch::nn::Module& MotionModules::network() const { return *m->net; }
 const MotionConfig& MotionModules::config() const { return m->cfg; }
 
 int64_t MotionModules::parameterCount() const {

@@ -20,6 +20,10 @@
 
 #include "core/model/sd/motion_config.h"
 
+namespace torch::nn {
+class Module;
+}
+
 namespace ns::sd {
 
 // Sees (and may replace) each temporal attention output before its residual add: out is
@@ -37,6 +41,10 @@ class MotionModules {
   // Random weights (seeded; proj_out not zeroed, unlike a fresh AnimateDiff module, so the module
   // does something): tests and cost benchmarks.
   static std::shared_ptr<MotionModules> createRandom(const MotionConfig& config, uint64_t seed);
+  // A fresh module to train, initialised as AnimateDiff does: PyTorch's default init (seeded) and
+  // every proj_out zeroed, so each module starts as the identity and the video model's first step
+  // is exactly the image model run frame by frame.
+  static std::shared_ptr<MotionModules> createForTraining(const MotionConfig& config, uint64_t seed);
   ~MotionModules();
   // The tensors (canonical names -> shapes) a file must hold for `config`, from the network itself
   // (built with uninitialised, untouched parameters: cheap even at full size). For checking key
@@ -49,6 +57,14 @@ class MotionModules {
   bool has(const UnetSite& site) const;
 
   void setAttentionHook(TemporalAttentionHook hook);
+  // Training (noisestudio-train --stage motion): apply() then records autograd (no inference
+  // guard) and the network is in train mode. Off by default; inference callers never touch it.
+  void setTraining(bool training);
+  bool training() const;
+  // The torch::nn module tree (parameter names = the file's canonical names): for optimisers,
+  // checkpoints, EMA and export. Include <torch/torch.h> to use it.
+  torch::nn::Module& network();
+  const torch::nn::Module& network() const;
   const MotionConfig& config() const;
   int64_t parameterCount() const;
   void to(const std::string& device, at::ScalarType dtype);

@@ -12,13 +12,13 @@
 
 #include <memory>
 
-#include "core/model/denoiser.h"
+#include "core/model/video_denoiser.h"
 #include "core/model/sd/motion_module.h"
 #include "core/model/sd/sd_unet.h"
 
 namespace ns::sd {
 
-class SdVideoDenoiser final : public Denoiser {
+class SdVideoDenoiser final : public VideoDenoiser {
  public:
   SdVideoDenoiser(std::shared_ptr<SdUnet> unet, std::shared_ptr<MotionModules> motion, DenoiserInfo info);
   const DenoiserInfo& info() const override { return m_info; }
@@ -26,10 +26,10 @@ class SdVideoDenoiser final : public Denoiser {
   at::Tensor predict(const at::Tensor& x_t, const at::Tensor& t, const Conditioning& cond) override;
   // Frames [start, start+length) of x_t [B,C,F,h,w] -> [B,C,length,h,w].
   at::Tensor predictWindow(const at::Tensor& x_t, const at::Tensor& t, const Conditioning& cond, int64_t start,
-                           int64_t length);
-  int64_t maxFrames() const;
+                           int64_t length) override;
+  int64_t maxFrames() const override;
   SdUnet& unet() { return *m_unet; }
-  MotionModules& motion() { return *m_motion; }
+  MotionModules& motion() override { return *m_motion; }
 
  private:
   std::shared_ptr<SdUnet> m_unet;

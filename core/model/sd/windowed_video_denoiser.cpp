@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
-#include "core/model/sd/sd_video_denoiser.h"
+#include "core/model/sd/motion_module.h"
 
 namespace ns::sd {
 
@@ -47,7 +47,7 @@ struct HookScope {
 
 }  // namespace
 
-WindowedVideoDenoiser::WindowedVideoDenoiser(std::shared_ptr<SdVideoDenoiser> video, ContextWindowOptions options,
+WindowedVideoDenoiser::WindowedVideoDenoiser(std::shared_ptr<VideoDenoiser> video, ContextWindowOptions options,
                                              Fusion fusion)
     : m_video(std::move(video)), m_options(options), m_fusion(fusion) {
   TORCH_CHECK(m_video, "WindowedVideoDenoiser: no video model");
@@ -87,8 +87,8 @@ at::Tensor WindowedVideoDenoiser::predictAveraged(const at::Tensor& x_t, const a
 at::Tensor WindowedVideoDenoiser::predictFreeNoise(const at::Tensor& x_t, const at::Tensor& t, const Conditioning& cond,
                                                    const std::vector<std::vector<int64_t>>& windows) {
   c10::InferenceMode guard;
-  TORCH_CHECK(cond.context.defined() && cond.context.dim() == 3 && cond.context.is_floating_point(),
-              "WindowedVideoDenoiser: conditioning must be text embeddings [B,L,D] (float)");
+  TORCH_CHECK(cond.context.defined() && cond.context.dim() >= 2,
+              "WindowedVideoDenoiser: conditioning must be token ids [B,L] or text embeddings [B,L,D]");
   const int64_t b = x_t.size(0), c = x_t.size(1), f = x_t.size(2), h = x_t.size(3), w = x_t.size(4);
   const int64_t wn = int64_t(windows.size()), l = int64_t(windows.front().size());
   const at::Tensor index = flatIndices(windows).to(x_t.device());
@@ -100,7 +100,11 @@ at::Tensor WindowedVideoDenoiser::predictFreeNoise(const at::Tensor& x_t, const 
   if (steps.numel() == 1 && b > 1) steps = steps.expand({b});
   TORCH_CHECK(steps.size(0) == b, "WindowedVideoDenoiser: t has ", steps.size(0), " entries for batch ", b);
   at::Tensor ctx = cond.context;
-  if (ctx.size(0) == 1 && b > 1) ctx = ctx.expand({b, ctx.size(1), ctx.size(2)});
+  if (ctx.size(0) == 1 && b > 1) {
+    std::vector<int64_t> sizes = ctx.sizes().vec();
+    sizes[0] = b;
+    ctx = ctx.expand(sizes);
+  }
   TORCH_CHECK(ctx.size(0) == b, "WindowedVideoDenoiser: conditioning batch ", ctx.size(0), " does not match x_t batch ",
               b);
   // out [(B·W)·N, L, D] (N spatial positions): every copy of a frame gets the weighted sum of its
@@ -111,8 +115,9 @@ at::Tensor WindowedVideoDenoiser::predictFreeNoise(const at::Tensor& x_t, const 
     const at::Tensor fused = at::matmul(copies, spread.to(out.scalar_type()));  // copy k <- its frame's fusion
     return fused.reshape({b, n, d, wn, l}).permute({0, 3, 1, 4, 2}).reshape(out.sizes());
   });
-  const at::Tensor out = forwardVideo(m_video->unet(), m_video->motion(), xw, steps.repeat_interleave(wn),
-                                      ctx.repeat_interleave(wn, 0));  // [B·W, C, L, h, w]
+  // Every window a clip of its own (row b·W + v), through the model's own window call.
+  const at::Tensor out = m_video->predictWindow(xw, steps.repeat_interleave(wn),
+                                                Conditioning{ctx.repeat_interleave(wn, 0)}, 0, l);  // [B·W, C, L, h, w]
   // The copies are equal (up to rounding); their weighted mean is the frame's prediction.
   const at::Tensor copies = out.reshape({b, wn, c, l, h, w}).permute({0, 2, 4, 5, 1, 3}).reshape({b, c, h, w, wn * l});
   return at::matmul(copies, gather).permute({0, 1, 4, 2, 3}).contiguous();  // [B, C, F, h, w]
