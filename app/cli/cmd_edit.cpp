@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app/cli/commands.h"
+#include "app/cli/context_window_flags.h"
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
 #include "core/engine/engine.h"
@@ -74,7 +75,9 @@ void addEditCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   sub->add_option("--fps", *fps, "Frame rate of a video output")->capture_default_str();
   sub->add_option("-o,--output", *out, "Output .png/.jpg (several frames: name_0000.png ...) or .mp4/.avi/.mkv")
       ->required();
-  table.add(sub, [&g, req, noisePath, out, shift, colour, mask, fps, skipOpt, cfgOpt]() {
+  auto windows = addContextWindowFlags(sub);
+  table.add(sub, [&g, req, noisePath, out, shift, colour, mask, fps, skipOpt, cfgOpt, windows]() {
+    windows->applyTo(req->context, req->fusion);
     std::vector<double> v;
     if (!shift->empty()) {
       if (!parseList(*shift, v, 2) || v[0] != double(int(v[0])) || v[1] != double(int(v[1])))

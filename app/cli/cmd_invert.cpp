@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "app/cli/context_window_flags.h"
 #include "app/cli/model_loading.h"
 #include "core/engine/engine.h"
 #include "core/media/media_file.h"
@@ -36,7 +37,9 @@ void addInvertCommand(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   sub->add_option("--max-frames", *maxFrames, "Read at most this many video frames")->capture_default_str()
       ->check(CLI::Range(1, 512));
   sub->add_option("-o,--output", *out, "Output noise file (.nsnoise)")->required();
-  table.add(sub, [&g, req, input, out, method, maxFrames]() {
+  auto windows = addContextWindowFlags(sub);
+  table.add(sub, [&g, req, input, out, method, maxFrames, windows]() {
+    windows->applyTo(req->context, req->fusion);
     auto media = media::loadMedia(*input, *maxFrames);
     if (!media.ok()) return reportError(g, media.error());
     auto model = loadModelFor(g);

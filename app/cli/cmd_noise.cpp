@@ -7,10 +7,12 @@
 #include <regex>
 
 #include "app/cli/commands.h"
+#include "app/cli/context_window_flags.h"
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
 #include "core/engine/engine.h"
 #include "core/media/image_io.h"
+#include "core/media/media_file.h"
 #include "core/media/optical_flow.h"
 #include "core/media/project_inputs.h"
 #include "core/media/video_io.h"
@@ -109,7 +111,8 @@ void addWarp(CLI::App& app, GlobalOptions& g, CommandTable& table) {
 void addInterpolate(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   auto* sub = app.add_subcommand(
       "interpolate",
-      "Frames between two images through their DDIM-inverted noise. Methods: slerp = spherical mix of the fully "
+      "Frames between two images (or two clips of the same length: every output step is then a clip; a video "
+      "model inverts and decodes each clip jointly) through their DDIM-inverted noise. Methods: slerp = spherical mix of the fully "
       "inverted latents, decoded from T (keeps the noise's norm); noisediffusion = NoiseDiffusion (Zheng et al.): "
       "invert to 70% of the schedule, mix the clipped noisy latents and re-inject the clean latents "
       "(boost 1.2, clip ±2, --gamma fresh noise), decode from there; lerp = linear mix of the inverted latents "
@@ -120,8 +123,12 @@ void addInterpolate(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   auto method = std::make_shared<std::string>("slerp");
   auto fps = std::make_shared<double>(8.0);
   auto req = std::make_shared<InterpolateRequest>();
-  sub->add_option("a", *a, "First image (f = 0)")->required();
-  sub->add_option("b", *b, "Second image (f = 1)")->required();
+  sub->add_option("a", *a, "First image or clip (f = 0)")->required();
+  sub->add_option("b", *b, "Second image or clip (f = 1; a clip of as many frames as the first)")->required();
+  auto maxFrames = std::make_shared<int>(64);
+  sub->add_option("--max-frames", *maxFrames, "Read at most this many frames of a video")->capture_default_str()
+      ->check(CLI::Range(1, 512));
+  auto windows = addContextWindowFlags(sub);
   sub->add_option("--frames", req->frames, "Frames including both ends")->capture_default_str()->check(CLI::Range(2, 512));
   sub->add_option("--method", *method, "slerp | noisediffusion | lerp")
       ->capture_default_str()->check(CLI::IsMember({"slerp", "noisediffusion", "lerp"}));
@@ -131,15 +138,18 @@ void addInterpolate(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   sub->add_option("--seed", req->seed, "Seed of NoiseDiffusion's fresh noise")->capture_default_str();
   sub->add_option("--fps", *fps, "Frame rate of a video output")->capture_default_str();
   sub->add_option("-o,--output", *out, "Output .mp4/.avi/.mkv, or .png (name_0000.png ...)")->required();
-  table.add(sub, [&g, a, b, out, method, fps, req]() {
+  table.add(sub, [&g, a, b, out, method, fps, req, maxFrames, windows]() {
     for (const auto* p : {a.get(), b.get()})
       if (auto f = requireFile(*p); !f.ok()) return reportError(g, f.error());
-    auto imgA = media::readImage(*a);
-    if (!imgA.ok()) return reportError(g, imgA.error());
-    auto imgB = media::readImage(*b);
-    if (!imgB.ok()) return reportError(g, imgB.error());
-    req->imageA = *imgA;
-    req->imageB = *imgB;
+    auto mediaA = media::loadMedia(*a, *maxFrames);
+    if (!mediaA.ok()) return reportError(g, mediaA.error());
+    auto mediaB = media::loadMedia(*b, *maxFrames);
+    if (!mediaB.ok()) return reportError(g, mediaB.error());
+    // Two stills: images; otherwise two clips (every step of the output is a clip of their length).
+    const bool clips = mediaA->isVideo || mediaB->isVideo;
+    req->imageA = clips ? mediaA->frames : mediaA->frames[0];
+    req->imageB = clips ? mediaB->frames : mediaB->frames[0];
+    windows->applyTo(req->context, req->fusion);
     req->method = *method == "lerp"             ? InterpolationMethod::Lerp
                   : *method == "noisediffusion" ? InterpolationMethod::NoiseDiffusion
                                                 : InterpolationMethod::Slerp;
@@ -151,11 +161,13 @@ void addInterpolate(CLI::App& app, GlobalOptions& g, CommandTable& table) {
     for (const auto& n : res->notes) std::cerr << "note: " << n << "\n";
     const nlohmann::json recipe{{"verb", "interpolate"}, {"a", *a},         {"b", *b},          {"method", *method},
                                 {"prompt", req->prompt},   {"steps", req->steps}, {"gamma", req->gamma},
-                                {"seed", req->seed},       {"frames", req->frames}, {"model", model->denoiser->info().id}};
+                                {"seed", req->seed},       {"frames", req->frames}, {"model", model->denoiser->info().id},
+                                {"clip_frames", res->clipFrames}};
     auto written = writeFrames(*out, res->frames, *fps, media::recipeMetadata(recipe.dump()));
     if (!written.ok()) return reportError(g, written.error());
     if (g.json) {
       nlohmann::json j{{"ok", true},           {"output", *out},          {"frames", res->frames.size(0)},
+                       {"clip_frames", res->clipFrames},
                        {"method", *method},    {"fractions", res->fractions}, {"latent_std", res->latentStd},
                        {"start_timestep", res->startTimestep}, {"notes", res->notes}};
       std::cout << j.dump(2) << std::endl;

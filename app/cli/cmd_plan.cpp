@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "app/cli/context_window_flags.h"
 #include "app/cli/model_loading.h"
 #include "app/cli/output_files.h"
 #include "core/engine/engine.h"
@@ -268,9 +269,12 @@ void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table) {
   rd->add_option("--frames", *rdFrames,
                  "Render only frames A..B-1 (A:B) into dir/name_NNNN.png, skipping frames already complete "
                  "(what a farm chunk runs; the pixels equal those of the full render)");
-  table.add(rd, [&g, rdProject, rdOut, rdSketch, rdRatio, rdSteps, rdFrames]() {
+  auto rdWindows = addContextWindowFlags(rd);
+  table.add(rd, [&g, rdProject, rdOut, rdSketch, rdRatio, rdSteps, rdFrames, rdWindows]() {
     auto p = openProject(*rdProject);
     if (!p.ok()) return reportError(g, p.error());
+    // Flags override the project's render.context_windows (and are written into the result's metadata).
+    rdWindows->applyTo(p->render.context, p->render.fusion);
     if (!rdFrames->empty()) return renderFrameRange(g, *p, *rdFrames, *rdOut, *rdRatio, *rdSteps);
     auto model = loadModelFor(g);
     if (!model.ok()) return reportError(g, model.error());

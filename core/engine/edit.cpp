@@ -10,6 +10,7 @@
 #include "core/engine/engine.h"
 #include "core/engine/engine_common.h"
 #include "core/engine/inversion_support.h"
+#include "core/engine/clip_denoiser.h"
 #include "core/util/frame_tensors.h"
 #include "core/util/seed_streams.h"
 
@@ -93,6 +94,12 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
     return makeError(ErrorKind::BadInput,
                      "shift, colour and mask edits need edit-friendly noise; this noise was made with DDIM inversion");
 
+  // A video model re-renders the clip jointly: frames through the clip denoiser, whose layout
+  // (isVideo) is what the sampler is handed. Bad window settings stop here.
+  auto clipDenoiser = engine::clipDenoiserFor(model.denoiser, n.frames(), req.context, req.fusion);
+  if (!clipDenoiser.ok()) return clipDenoiser.error();
+  const std::shared_ptr<Denoiser>& denoiser = *clipDenoiser;
+
   return engine::guarded("edit", [&]() -> Result<FramesResult> {
     c10::InferenceMode guard;
     auto schedule = NoiseSchedule::fromConfig(info.schedule);
@@ -105,24 +112,25 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
     out.notes = prompts->notes;
     const std::string dev = model.device;
     auto toDev = [&dev](const at::Tensor& t) { return dev == "cpu" ? t : t.to(at::Device(dev)); };
-    auto decodePreview = [&model, &info](const at::Tensor& x0) {
-      return model.codec->previewDecode(engine::modelToFrames(x0, info.isVideo));
+    const bool clipLayout = denoiser->info().isVideo;
+    auto decodePreview = [&model, clipLayout](const at::Tensor& x0) {
+      return model.codec->previewDecode(engine::modelToFrames(x0, clipLayout));
     };
     at::Tensor latents;   // model layout
     at::Tensor sourceX0;  // masked edits: the unedited source latent, kept where the mask is 0
     if (ddim) {
       if (req.skip != 0) out.notes.push_back("DDIM noise has no noise maps to skip into: skip " +
                                              std::to_string(req.skip) + " was ignored (regenerated from x_T, skip 0)");
-      DdimInversion dinv(*model.denoiser, *schedule);
+      DdimInversion dinv(*denoiser, *schedule);
       DdimInversionResult d;
-      d.xT = toDev(engine::framesToModel(n.xT, info.isVideo));
+      d.xT = toDev(engine::framesToModel(n.xT, clipLayout));
       d.timesteps = n.timesteps;
       d.cfgScale = n.cfgSource;
       auto r = dinv.regenerate(d, prompts->cond, prompts->uncond, req.cfg, ctx, decodePreview);
       if (!r.ok()) return r.error();
       latents = *r;
     } else {
-      auto base = engine::toInversionResult(n, *schedule, info.isVideo);
+      auto base = engine::toInversionResult(n, *schedule, clipLayout);
       if (!base.ok()) return base.error();
       base->xts = toDev(base->xts);
       base->zs = toDev(base->zs);
@@ -145,26 +153,26 @@ Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext
       o.freshNoiseSeed = mixSeed(req.seed, SeedStream::EditFresh, 1);  // not the shift's border stream
       o.previewDecode = decodePreview;
       if (hasMask) {
-        auto m = latentMask(req.mask, n.frames(), info.sampleSize, info.isVideo, dev);
+        auto m = latentMask(req.mask, n.frames(), info.sampleSize, clipLayout, dev);
         if (!m.ok()) return m.error();
         o.mask = *m;
         o.sourcePath = &*base;
         sourceX0 = base->xts[0];
       }
-      EditFriendlyInversion efi(*model.denoiser, *schedule);
+      EditFriendlyInversion efi(*denoiser, *schedule);
       auto r = efi.reverse(edited, prompts->cond, prompts->uncond, o, ctx);
       if (!r.ok()) return r.error();
       latents = *r;
     }
     spdlog::info("edit: {} frame(s), method {}, prompt '{}', skip {}, cfg {}, shift ({}, {})", n.frames(), n.method,
                  prompt, ddim ? 0 : req.skip, req.cfg, req.shiftX, req.shiftY);
-    at::Tensor images = model.codec->decode(engine::modelToFrames(latents, info.isVideo));
+    at::Tensor images = model.codec->decode(engine::modelToFrames(latents, clipLayout));
     if (sourceX0.defined()) {
       // Outside the mask the latent already is the source's, but a decoder with global
       // statistics (the built-in one's GroupNorm) still shifts every pixel a little (≈ 0.01 for a
       // colour edit of a strip): composite with the decoded source at full resolution, so where
       // the mask is 0 the pixels are the source's exactly, the same for the window and the CLI.
-      const at::Tensor kept = model.codec->decode(engine::modelToFrames(sourceX0, info.isVideo));
+      const at::Tensor kept = model.codec->decode(engine::modelToFrames(sourceX0, clipLayout));
       const at::Tensor m = pixelMask(req.mask, images);
       images = images * m + kept * (1.0 - m);
     }

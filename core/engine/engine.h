@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/engine/inverted_noise.h"
+#include "core/model/context_windows.h"
 #include "core/engine/memory_budget.h"
 #include "core/engine/noise_verbs.h"
 #include "core/engine/render_project.h"
@@ -73,6 +74,9 @@ struct InvertRequest {
   double eta = 1.0;    // 0 routes to DDIM inversion (with a note)
   InversionMethod method = InversionMethod::EditFriendly;
   uint64_t seed = 0;   // auxiliary-path noise
+  // Video models: the clip is inverted jointly, in context windows when longer than context.length.
+  ContextWindowOptions context;
+  WindowFusion fusion = WindowFusion::FreeNoise;
 };
 struct InvertResult {
   std::shared_ptr<const InvertedNoise> noise;
@@ -93,6 +97,9 @@ struct EditRequest {
   std::array<float, 3> colour{0.f, 0.f, 0.f};  // RGB offset in [-1,1] pixel units
   FrameBuffer mask;               // optional 1-channel mask (any size) limiting the edit
   uint64_t seed = 0;              // fresh noise for exposed borders
+  // Video models: the clip is re-rendered jointly, in context windows when longer than context.length.
+  ContextWindowOptions context;
+  WindowFusion fusion = WindowFusion::FreeNoise;
 };
 Result<FramesResult> edit(ModelBundle& model, const EditRequest& req, JobContext& ctx);
 

@@ -1,5 +1,7 @@
-// interpolate: frames between two images by mixing their DDIM-inverted latents (slerp, lerp, or
-// NoiseDiffusion, docs/algorithms.md §5) and decoding each mix with DDIM from the inversion level.
+// interpolate: frames between two images (or two clips) by mixing their DDIM-inverted latents
+// (slerp, lerp, or NoiseDiffusion, docs/algorithms.md §5) and decoding each mix with DDIM from the
+// inversion level. Clips are held as frames [F,C,h,w]; a video model inverts and decodes every
+// clip jointly through framesDenoiserFor (issue 16 item 4).
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
@@ -13,6 +15,7 @@
 #include "core/engine/engine_common.h"
 #include "core/engine/inversion_support.h"
 #include "core/engine/noise_verbs.h"
+#include "core/engine/clip_denoiser.h"
 #include "core/noise/noise_ops.h"
 
 namespace ns {
@@ -20,8 +23,16 @@ namespace ns {
 namespace {
 
 Result<void> checkRequest(const InterpolateRequest& req) {
-  auto image = [](const at::Tensor& t) { return t.defined() && t.dim() == 3 && t.size(0) == 3 && t.size(1) > 0 && t.size(2) > 0; };
-  if (!image(req.imageA) || !image(req.imageB)) return makeError(ErrorKind::BadInput, "both images must be [3,H,W] RGB");
+  auto image = [](const at::Tensor& t) {
+    return t.defined() && (t.dim() == 3 || (t.dim() == 4 && t.size(0) >= 1)) && t.size(-3) == 3 && t.size(-2) > 0 &&
+           t.size(-1) > 0;
+  };
+  if (!image(req.imageA) || !image(req.imageB))
+    return makeError(ErrorKind::BadInput, "both inputs must be [3,H,W] RGB images or [F,3,H,W] RGB clips");
+  if (req.imageA.dim() != req.imageB.dim() || (req.imageA.dim() == 4 && req.imageA.size(0) != req.imageB.size(0)))
+    return makeError(ErrorKind::BadInput, "both inputs must be images or clips of the same length (got " +
+                                              std::to_string(req.imageA.dim() == 4 ? req.imageA.size(0) : 1) + " and " +
+                                              std::to_string(req.imageB.dim() == 4 ? req.imageB.size(0) : 1) + " frames)");
   if (req.frames < 2 || req.frames > 512) return makeError(ErrorKind::BadInput, "frames must be between 2 and 512");
   if (req.steps < 1 || req.steps > 1000) return makeError(ErrorKind::BadInput, "steps must be between 1 and 1000");
   if (req.cfg < 0 || req.cfg > 50) return makeError(ErrorKind::BadInput, "guidance (cfg) must be between 0 and 50");
@@ -37,6 +48,11 @@ Result<void> checkRequest(const InterpolateRequest& req) {
 Result<InterpolateResult> interpolateImages(ModelBundle& model, const InterpolateRequest& req, JobContext& ctx) {
   if (!model.valid()) return makeError(ErrorKind::Model, "no model is loaded");
   if (auto c = checkRequest(req); !c.ok()) return c.error();
+  // A video model denoises each clip of F frames jointly (both inverted as one batch of 2 clips).
+  auto clipDenoiser =
+      engine::clipDenoiserFor(model.denoiser, req.imageA.dim() == 4 ? req.imageA.size(0) : 1, req.context, req.fusion);
+  if (!clipDenoiser.ok()) return clipDenoiser.error();
+  const std::shared_ptr<Denoiser>& denoiser = *clipDenoiser;
   return engine::guarded("interpolate", [&]() -> Result<InterpolateResult> {
     c10::InferenceMode guard;
     const DenoiserInfo& info = model.denoiser->info();
@@ -48,8 +64,12 @@ Result<InterpolateResult> interpolateImages(ModelBundle& model, const Interpolat
     out.notes = prompts->notes;
 
     const at::Device dev(model.device);
-    at::Tensor pair = at::stack({req.imageA.to(at::kCPU).to(at::kFloat), req.imageB.to(at::kCPU).to(at::kFloat)});
-    at::Tensor z0 = model.codec->encode(engine::fitCoverSquare(pair, model.pixelSize()).to(dev));  // [2,C,h,w]
+    auto asClip = [](const at::Tensor& t) { return (t.dim() == 3 ? t.unsqueeze(0) : t).to(at::kCPU).to(at::kFloat); };
+    const at::Tensor clipA = asClip(req.imageA), clipB = asClip(req.imageB);
+    const int64_t F = clipA.size(0);
+    out.clipFrames = F;
+    at::Tensor pair = at::cat({clipA, clipB});  // [2F,3,H,W]: clip A's frames, then clip B's
+    at::Tensor z0 = model.codec->encode(engine::fitCoverSquare(pair, model.pixelSize()).to(dev));  // [2F,C,h,w]
 
     // slerp/lerp invert all the way (their mix is a starting noise); NoiseDiffusion stops at
     // `level` of the schedule, where the images still dominate the latent (§5.2: 140 of 200).
@@ -58,10 +78,11 @@ Result<InterpolateResult> interpolateImages(ModelBundle& model, const Interpolat
       const int k = std::max(1, int(std::lround(req.level * double(ts.size()))));
       ts.erase(ts.begin(), ts.end() - k);
     }
-    DdimInversion inversion(*model.denoiser, *schedule);
+    DdimInversion inversion(*denoiser, *schedule);
     auto inv = inversion.invert(z0, ts, prompts->cond, prompts->uncond, req.cfg, ctx);
     if (!inv.ok()) return inv.error();
-    const at::Tensor xA = inv->xT[0], xB = inv->xT[1];
+    const at::Tensor xA = inv->xT.narrow(0, 0, F), xB = inv->xT.narrow(0, F, F);
+    const at::Tensor z0A = z0.narrow(0, 0, F), z0B = z0.narrow(0, F, F);
     out.startTimestep = inv->timesteps.front();
     const double alphaBar = schedule->alphaBar(out.startTimestep);
 
@@ -81,16 +102,17 @@ Result<InterpolateResult> interpolateImages(ModelBundle& model, const Interpolat
           p.boost = req.boost;
           p.alphaBar = alphaBar;
           at::Tensor eps = req.gamma > 0 ? NoiseOps::randn(xA.sizes(), gen, xA.device()) : at::Tensor();
-          m = NoiseOps::noiseDiffusionMix(xA, xB, z0[0], z0[1], p, eps);
+          m = NoiseOps::noiseDiffusionMix(xA, xB, z0A, z0B, p, eps);
         }
       }
       out.fractions.push_back(f);
       out.latentStd.push_back(m.std().item<double>());
       mixes.push_back(m);
     }
-    // Decode all mixes as one batch: same DDIM steps the reconstruction of A or B would take.
+    // Decode all mixes as one batch (each a clip of F frames): same DDIM steps the reconstruction
+    // of A or B would take.
     auto previewDecode = [&model](const at::Tensor& x0) { return model.codec->previewDecode(x0); };
-    auto latents = sampleDdim(*model.denoiser, *schedule, at::stack(mixes), inv->timesteps, prompts->cond,
+    auto latents = sampleDdim(*denoiser, *schedule, at::cat(mixes), inv->timesteps, prompts->cond,
                               prompts->uncond, req.cfg, 0.0, nullptr, ctx, previewDecode);
     if (!latents.ok()) return latents.error();
     out.frames = model.codec->decode(*latents).to(at::kCPU);

@@ -9,6 +9,7 @@
 #include "core/engine/engine.h"
 #include "core/engine/engine_common.h"
 #include "core/engine/inversion_support.h"
+#include "core/engine/clip_denoiser.h"
 #include "core/util/frame_tensors.h"
 
 namespace ns {
@@ -23,6 +24,12 @@ Result<InvertResult> invert(ModelBundle& model, const InvertRequest& req, JobCon
     return makeError(ErrorKind::BadInput, "source guidance (cfg-src) must be between 0 and 50");
   if (req.eta < 0 || req.eta > 1) return makeError(ErrorKind::BadInput, "eta must be between 0 and 1");
   if (req.method == InversionMethod::Invalid) return makeError(ErrorKind::BadInput, "invert: no inversion method given");
+
+  // A video model inverts the clip jointly: frames [F,C,h,w] through the clip denoiser, whose
+  // layout (isVideo) is what the inversions are handed. Bad window settings stop here.
+  auto clipDenoiser = engine::clipDenoiserFor(model.denoiser, req.source.count, req.context, req.fusion);
+  if (!clipDenoiser.ok()) return clipDenoiser.error();
+  const std::shared_ptr<Denoiser>& denoiser = *clipDenoiser;
 
   return engine::guarded("invert", [&]() -> Result<InvertResult> {
     c10::InferenceMode guard;
@@ -44,7 +51,8 @@ Result<InvertResult> invert(ModelBundle& model, const InvertRequest& req, JobCon
     const std::string hash = engine::sourceHash8bit(fitted);
     const std::string dev = model.device;
     at::Tensor x0 = model.codec->encode(dev == "cpu" ? fitted : fitted.to(at::Device(dev)));  // [F,C,h,w]
-    const at::Tensor x0Model = engine::framesToModel(x0, info.isVideo);
+    const bool clipLayout = denoiser->info().isVideo;
+    const at::Tensor x0Model = engine::framesToModel(x0, clipLayout);
 
     auto inv = std::make_shared<InvertedNoise>();
     inv->method = ddim ? "ddim" : "edit-friendly";
@@ -60,14 +68,14 @@ Result<InvertResult> invert(ModelBundle& model, const InvertRequest& req, JobCon
                  inv->method, req.cfgSource, inv->eta);
 
     if (ddim) {
-      DdimInversion dinv(*model.denoiser, *schedule);
+      DdimInversion dinv(*denoiser, *schedule);
       auto r = dinv.invert(x0Model, prompts->cond, prompts->uncond, DdimInversionOptions{req.steps, req.cfgSource, -1},
                            ctx);
       if (!r.ok()) return r.error();
-      inv->xT = engine::modelToFrames(r->xT, info.isVideo).to(at::kCPU);
+      inv->xT = engine::modelToFrames(r->xT, clipLayout).to(at::kCPU);
       inv->timesteps = r->timesteps;
     } else {
-      EditFriendlyInversion efi(*model.denoiser, *schedule);
+      EditFriendlyInversion efi(*denoiser, *schedule);
       EditFriendlyInvertOptions o;
       o.steps = req.steps;
       o.eta = req.eta;
@@ -75,9 +83,9 @@ Result<InvertResult> invert(ModelBundle& model, const InvertRequest& req, JobCon
       o.seed = req.seed;
       auto r = efi.invert(x0Model, prompts->cond, prompts->uncond, o, ctx);
       if (!r.ok()) return r.error();
-      inv->xT = engine::modelToFrames(r->xT, info.isVideo).to(at::kCPU);
-      inv->zs = engine::modelToFrames(r->zs, info.isVideo, 1).to(at::kCPU);
-      inv->xts = engine::modelToFrames(r->xts, info.isVideo, 1).to(at::kCPU);
+      inv->xT = engine::modelToFrames(r->xT, clipLayout).to(at::kCPU);
+      inv->zs = engine::modelToFrames(r->zs, clipLayout, 1).to(at::kCPU);
+      inv->xts = engine::modelToFrames(r->xts, clipLayout, 1).to(at::kCPU);
       inv->timesteps = r->timesteps;
     }
     out.fittedSource = imagesToFrames(fitted);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/jobs/job_context.h"
+#include "core/model/context_windows.h"
 #include "core/model/model_bundle.h"
 #include "core/plan/project.h"
 #include "core/plan/sketch_renderer.h"
@@ -73,8 +74,11 @@ enum class InterpolationMethod {
   Lerp,            // linear mix of the fully inverted latents (baseline: loses variance mid-way)
 };
 struct InterpolateRequest {
-  at::Tensor imageA, imageB;  // [3,H,W] in [-1,1], any size: cover-fitted to the model size
-  int frames = 9;             // ≥ 2; frame i has f = i/(frames−1)
+  // [3,H,W] images or two clips [F,3,H,W] of the same F, in [-1,1], any size: cover-fitted to the
+  // model size. Clips are inverted and decoded as clips: jointly with a video model (context
+  // windows below when F > context.length), frame by frame with an image model.
+  at::Tensor imageA, imageB;
+  int frames = 9;             // ≥ 2 interpolation steps; step i has f = i/(frames−1)
   InterpolationMethod method = InterpolationMethod::Slerp;
   std::string prompt;         // conditional prompt for inversion and decoding ("" = empty prompt)
   int steps = 50;
@@ -84,11 +88,14 @@ struct InterpolateRequest {
   double boost = 1.2;         // NoiseDiffusion μ+ν
   double level = 0.7;         // NoiseDiffusion: fraction of the steps inverted (SD scripts: 140/200)
   uint64_t seed = 0;          // NoiseDiffusion ε when γ > 0
+  ContextWindowOptions context;  // video models, clips longer than context.length
+  WindowFusion fusion = WindowFusion::FreeNoise;
 };
 struct InterpolateResult {
-  at::Tensor frames;               // [F,3,H,W] in [-1,1], CPU
-  std::vector<double> fractions;   // f per frame
-  std::vector<double> latentStd;   // std of each mixed latent (at the start level) per frame
+  at::Tensor frames;               // [steps·F,3,H,W] in [-1,1], CPU: step-major, each step a clip of F
+  int64_t clipFrames = 1;          // F: 1 for two images
+  std::vector<double> fractions;   // f per step
+  std::vector<double> latentStd;   // std of each mixed latent (at the start level) per step
   int64_t startTimestep = 0;       // the timestep decoding starts from
   std::vector<std::string> notes;
 };

@@ -9,6 +9,8 @@
 #include "core/diffusion/structured_init.h"
 #include "core/engine/engine_common.h"
 #include "core/engine/memory_budget.h"
+#include "core/engine/clip_denoiser.h"
+#include "core/model/clip_frames_denoiser.h"
 #include "core/noise/free_noise.h"
 #include "core/noise/noise_ops.h"
 #include "core/noise/noise_warper.h"
@@ -71,7 +73,9 @@ Result<at::Tensor> projectNoise(const Project& project, const Sketch& sketch, in
 // frame per model call: the same frame in a batch of 16 or of 1 differs in the last bits on CPU
 // (BLAS/oneDNN pick kernels by batch size), so a fixed per-frame batch is what makes a chunk's
 // frames bitwise those of the full render. Video models see the clip as a whole and are rendered
-// in one batch (their chunks could not be independent anyway).
+// in one batch (their chunks could not be independent anyway): the sketch is encoded per frame,
+// noised to t* and denoised JOINTLY (Video-MSG) through framesDenoiserFor, in context windows
+// (project.render.context / fusion) when the clip is longer than a window.
 Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjectRequest& req, JobContext& ctx) {
   if (!model.valid()) return makeError(ErrorKind::Model, "no model is loaded");
   const Project& p = req.project;
@@ -95,11 +99,15 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
                                               " are not a range inside the project's " + std::to_string(p.frames) +
                                               " frames (0:" + std::to_string(p.frames) + ")");
   const bool perFrame = !model.denoiser->info().isVideo;
+  // A video model sees the range as one clip (context windows past render.context.length); bad
+  // window settings are refused here, before anything runs.
+  auto clipDenoiser = engine::clipDenoiserFor(model.denoiser, perFrame ? 1 : end - begin, p.render.context, p.render.fusion);
+  if (!clipDenoiser.ok()) return clipDenoiser.error();
   {
     // The frames of one model call (doubled for guidance): refuse before allocating.
     MemoryRequest mem;
     mem.batch = p.render.cfg != 1.0 ? 2 : 1;
-    mem.frames = perFrame ? 1 : end - begin;
+    mem.frames = framesPerModelCall(*model.denoiser, end - begin, p.render.context, p.render.fusion);
     mem.height = p.height;
     mem.width = p.width;
     if (auto fits = checkMemoryBudget("render", mem, model.device); !fits.ok()) return fits.error();
@@ -120,8 +128,9 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
     auto sketch = SketchRenderer().render(p, inputs);
     if (!sketch.ok()) return sketch.error();
     {
-      // The sketch is what the window previews until the first denoised frame arrives.
-      const at::Tensor first = sketch->frames.narrow(0, begin, 1);
+      // The sketch is what the window previews until the first denoised frame arrives: its first
+      // frame for an image model (denoised frame by frame), the whole clip for a video model.
+      const at::Tensor first = sketch->frames.narrow(0, begin, perFrame ? 1 : end - begin);
       ctx.report(0, 1, "sketch", ctx.wantsPreview() ? &first : nullptr);
     }
     const DenoiserInfo& info = model.denoiser->info();
@@ -144,9 +153,9 @@ Result<RenderProjectResult> renderProject(ModelBundle& model, const RenderProjec
     opt.seed = p.seed;
     opt.noising = p.render.method == InitMethod::DdimInversion ? StructuredNoising::DdimInversion : StructuredNoising::QSample;
     opt.previewDecode = [&model](const at::Tensor& x0) { return model.codec->previewDecode(x0); };
-    StructuredInit init(*model.denoiser, *schedule);
     const int64_t parts = perFrame ? end - begin : 1;
     const int64_t per = perFrame ? 1 : end - begin;
+    StructuredInit init(**clipDenoiser, *schedule);
     std::vector<at::Tensor> decoded;
     for (int64_t k = 0; k < parts; ++k) {
       if (ctx.cancelled()) return makeError(ErrorKind::Cancelled, "render cancelled");

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/model/context_windows.h"
 #include "core/model/scene.h"
 #include "core/plan/edit_mask.h"
 #include "core/plan/trajectory.h"
@@ -117,6 +118,11 @@ struct RenderSettings {
   double cfg = 4.0;          // classifier-free guidance scale
   double noiseRatio = 0.7;   // α: t* = α·T (ALGORITHMS §4.2); 1 = start from pure noise
   InitMethod method = InitMethod::QSample;
+  // Video models only: clips longer than `context.length` frames are denoised in overlapping
+  // context windows combined by `fusion` (docs/video.md "Context windows and FreeNoise").
+  // Stored as render.context_windows, written only when not the defaults.
+  ContextWindowOptions context;
+  WindowFusion fusion = WindowFusion::FreeNoise;
 };
 
 struct InversionSettings {

@@ -64,6 +64,18 @@ class Reader {
     }
   }
 
+  void readBool(const J& obj, const std::string& path, const char* key, bool& out, bool required) {
+    const J* f = field(obj, path, key, required);
+    if (!f) return;
+    if (!f->is_boolean()) {
+      add(join(path, key), std::string("expected true or false, got ") + describe(*f));
+      return;
+    }
+    out = f->get<bool>();
+  }
+
+  size_t problemCount() const { return m_problems.size(); }
+
   void readOptionalSeed(const J& obj, const std::string& path, const char* key, std::optional<uint64_t>& out) {
     if (!obj.contains(key)) return;
     uint64_t v = 0;
@@ -295,11 +307,24 @@ void projectFromJson(const ProjectJson& j, Project& p, std::vector<std::string>&
   }
   if (const J* s = r.field(j, "", "render", false)) {
     if (r.isObject(*s, "render")) {
-      r.onlyKeys(*s, "render", {"steps", "cfg", "noise_ratio", "method"});
+      r.onlyKeys(*s, "render", {"steps", "cfg", "noise_ratio", "method", "context_windows"});
       r.readInt(*s, "render", "steps", p.render.steps, false);
       r.readDouble(*s, "render", "cfg", p.render.cfg, false);
       r.readDouble(*s, "render", "noise_ratio", p.render.noiseRatio, false);
       r.readName(*s, "render", "method", p.render.method, false, initMethodFromName, "q_sample, ddim_inversion");
+      if (const J* c = r.field(*s, "render", "context_windows", false); c && r.isObject(*c, "render.context_windows")) {
+        const std::string path = "render.context_windows";
+        r.onlyKeys(*c, path, {"length", "overlap", "stride", "loop", "fusion"});
+        r.readInt(*c, path, "length", p.render.context.length, false);
+        r.readInt(*c, path, "overlap", p.render.context.overlap, false);
+        r.readInt(*c, path, "stride", p.render.context.stride, false);
+        r.readBool(*c, path, "loop", p.render.context.loop, false);
+        std::string fusion;
+        const size_t before = r.problemCount();
+        r.readString(*c, path, "fusion", fusion, false);
+        if (r.problemCount() == before && c->contains("fusion") && !windowFusionFromString(fusion, p.render.fusion))
+          r.add(path + ".fusion", "\"" + fusion + "\" is not one of freenoise, average");
+      }
     }
   }
   if (const J* s = r.field(j, "", "inversion", false)) {

@@ -110,6 +110,15 @@ ProjectJson projectToJson(const Project& p) {
                             {"cfg", p.render.cfg},
                             {"noise_ratio", p.render.noiseRatio},
                             {"method", initMethodName(p.render.method)}};
+  {
+    const RenderSettings defaults;
+    const ContextWindowOptions& c = p.render.context;
+    if (c.length != defaults.context.length || c.overlap != defaults.context.overlap ||
+        c.stride != defaults.context.stride || c.loop != defaults.context.loop || p.render.fusion != defaults.fusion)
+      j["render"]["context_windows"] = ProjectJson{{"length", c.length},   {"overlap", c.overlap},
+                                                   {"stride", c.stride},   {"loop", c.loop},
+                                                   {"fusion", toString(p.render.fusion)}};
+  }
   j["inversion"] = ProjectJson{{"skip", p.inversion.skip},
                                {"cfg_source", p.inversion.cfgSource},
                                {"cfg_target", p.inversion.cfgTarget}};

@@ -132,6 +132,11 @@ std::vector<std::string> Project::problems(const ProjectLoadOptions& options) co
   if (!(render.noiseRatio > 0.0 && render.noiseRatio <= 1.0))
     c.add("render.noise_ratio", num(render.noiseRatio) + " is outside (0, 1]");
   if (render.method == InitMethod::Invalid) c.add("render.method", "is not set");
+  // Window lengths above the motion module's position table are refused when the model is known
+  // (framesDenoiserFor); here only what no model accepts.
+  c.intRange("render.context_windows.length", render.context.length, 1, 1024);
+  c.intRange("render.context_windows.overlap", render.context.overlap, 0, std::max<int64_t>(0, render.context.length - 1));
+  c.intRange("render.context_windows.stride", render.context.stride, 0, render.context.length);
 
   c.intRange("inversion.skip", inversion.skip, 0, std::max(0, render.steps - 1));
   c.range("inversion.cfg_source", inversion.cfgSource, 0.0, 100.0);
