@@ -1,17 +1,11 @@
 #include "ui/frame_convert.h"
 
-#include <QBuffer>
-#include <QDir>
 #include <QFile>
-#include <QFileInfo>
-#include <QTemporaryDir>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <system_error>
 
-#include "core/media/png_text.h"
+#include "core/media/frame_writer.h"
 
 namespace ns::ui {
 
@@ -50,69 +44,17 @@ QImage frameToImage(const FrameBuffer& frames, int index) {
   return img;
 }
 
-namespace {
-// Frame `index` as PNG bytes with the metadata chunks inserted (Qt encodes, core tags).
-// `path` is where it is written, `name` the file errors talk about (the final target).
-Result<void> savePng(const FrameBuffer& frames, int index, const QString& path, const QString& name,
-                     const media::ResultMetadata& metadata) {
-  QByteArray bytes;
-  QBuffer buffer(&bytes);
-  buffer.open(QIODevice::WriteOnly);
-  if (!frameToImage(frames, index).save(&buffer, "PNG"))
-    return makeError(ErrorKind::Io, QStringLiteral("%1: cannot encode the PNG").arg(name).toStdString());
-  std::string png(bytes.constData(), size_t(bytes.size()));
-  if (!metadata.empty()) {
-    media::ResultMetadata m = metadata;
-    m.frame = index;
-    auto tagged = media::insertPngText(png, media::metadataPngText(m));
-    if (!tagged) return makeError(tagged.error().kind, name.toStdString() + ": " + tagged.error().message);
-    png = std::move(*tagged);
-  }
-  QFile out(path);
-  if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(png.data(), qint64(png.size())) != qint64(png.size()) ||
-      !out.flush())
-    return makeError(ErrorKind::Io, QStringLiteral("%1: cannot write the PNG").arg(name).toStdString());
-  return {};
-}
-}  // namespace
-
 Result<int> exportPngSequence(const FrameBuffer& frames, const QString& dir, const QString& stem, const JobContext* ctx,
                               const media::ResultMetadata& metadata) {
-  if (frames.kind != FrameKind::Image || frames.empty())
-    return makeError(ErrorKind::BadInput, "nothing to export: render the project first");
-  if (!QDir().mkpath(dir)) return makeError(ErrorKind::Io, QStringLiteral("%1: cannot create the folder").arg(dir).toStdString());
-  const QDir out(dir);
-  const auto target = [&](int i) { return out.filePath(QStringLiteral("%1_%2.png").arg(stem).arg(i, 4, 10, QLatin1Char('0'))); };
-  // A name taken by something that is not a file would fail half-way through the moves below.
-  for (int i = 0; i < frames.count; ++i) {
-    const QFileInfo t(target(i));
-    if (t.exists() && !t.isFile())
-      return makeError(ErrorKind::Io, QStringLiteral("%1: exists and is not a file").arg(t.filePath()).toStdString());
-  }
-  // All frames are written into a hidden folder beside the targets first and moved into place
-  // only when every one was written: a failed or cancelled export leaves the folder as it was
-  // (the staging folder goes with `staging`).
-  QTemporaryDir staging(out.filePath(QStringLiteral(".ns-export-XXXXXX")));
-  if (!staging.isValid())
-    return makeError(ErrorKind::Io, QStringLiteral("%1: cannot write into the folder (%2)").arg(dir, staging.errorString()).toStdString());
-  for (int i = 0; i < frames.count; ++i) {
-    if (ctx && !ctx->report(i, frames.count, "export"))
-      return makeError(ErrorKind::Cancelled, QStringLiteral("%1: export cancelled; nothing was written").arg(dir).toStdString());
-    const QString staged = QDir(staging.path()).filePath(QFileInfo(target(i)).fileName());
-    if (auto w = savePng(frames, i, staged, target(i), metadata); !w) return w.error();
-  }
-  if (ctx) ctx->report(frames.count, frames.count, "export");
-  for (int i = 0; i < frames.count; ++i) {
-    // rename(2) replaces an existing file atomically; QFile::rename would refuse to.
-    const QString staged = QDir(staging.path()).filePath(QFileInfo(target(i)).fileName());
-    std::error_code ec;
-    std::filesystem::rename(QFile::encodeName(staged).toStdString(), QFile::encodeName(target(i)).toStdString(), ec);
-    if (ec)
-      return makeError(ErrorKind::Io, QStringLiteral("%1: cannot move the PNG into place: %2")
-                                          .arg(target(i), QString::fromStdString(ec.message()))
-                                          .toStdString());
-  }
-  return frames.count;
+  // core/media's one writer, the CLI's too: staged in a hidden folder, moved into place when all
+  // frames are written.
+  media::FrameWriteOptions options;
+  options.ctx = ctx;
+  options.metadata = metadata;
+  auto written = media::writePictureSequence(QFile::encodeName(dir).toStdString(), QFile::encodeName(stem).toStdString(),
+                                             ".png", frames, options);
+  if (!written) return written.error();
+  return int(written->size());
 }
 
 }  // namespace ns::ui

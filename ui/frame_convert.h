@@ -18,10 +18,11 @@ FrameBuffer imageToFrames(const QImage& image);
 // Frame `index` of an Image FrameBuffer -> RGB888 (values clamped to [0,1]). Null image when the
 // buffer is not an image or the index is out of range.
 QImage frameToImage(const FrameBuffer& frames, int index);
-// Writes every frame as <dir>/<stem>_0000.png ...; returns the number written or an error naming
-// the file. All or nothing: the frames are staged in a hidden folder inside `dir` and moved into
-// place only once all are written, so a failed or cancelled export (`ctx`, checked between frames,
-// progress stage "export") leaves `dir` as it was. Each PNG carries `metadata` (how the frames
+// Writes every frame as <dir>/<stem>_0000.png ... through core/media's one writer
+// (frame_writer.h, the CLI's too); returns the number written or an error naming the file. All or
+// nothing: the frames are staged in a hidden folder inside `dir` and moved into place only once
+// all are written, so a failed or cancelled export (`ctx`, checked between frames, progress stage
+// "export") leaves `dir` as it was. Each PNG carries `metadata` (how the frames
 // were made, with its frame index: core/media/result_metadata.h) when it is not empty.
 Result<int> exportPngSequence(const FrameBuffer& frames, const QString& dir, const QString& stem,
                               const JobContext* ctx = nullptr, const media::ResultMetadata& metadata = {});

@@ -21,6 +21,7 @@
 #include "core/model/scene.h"
 #include "core/util/frame_buffer.h"
 #include "ui/canvas/canvas_tool.h"
+#include "ui/jobs/job_results.h"
 #include "ui/jobs/job_types.h"
 
 class QAction;
@@ -187,9 +188,15 @@ class MainWindow : public QMainWindow {
   // main_window_jobs.cpp
   void connectJobs();
   void loadModel(const ModelChoice& choice);
-  void onJobResult(RequestId id, JobKind kind, const JobOutput& out);
+  // The one place each job's typed result is shown (the handler its submit names).
+  void showRender(RenderOutput&& out, const media::ResultMetadata& meta);
+  void showNoiseField(NoiseFieldOutput&& out);
+  void showInversion(InvertOutput&& out);
+  void showEdit(EditOutput&& out, const media::ResultMetadata& meta);
+  void showVideoSource(MediaOutput&& out);
   void runInvert();
   void runEdit();
+  void requestLivePreview();  // debounced few-step render of the current frame (Live mode)
   void showFrames(const FrameBuffer& frames);
   void updateCompare();
   // main_window_farm.cpp
@@ -222,14 +229,12 @@ class MainWindow : public QMainWindow {
   QTimer m_autosave;
   FrameBuffer m_source;  // the dropped photo / video (Image)
   FrameBuffer m_result;  // the last render
-  // How m_result was made (exports carry it: core/media/result_metadata.h); the render in flight's.
-  media::ResultMetadata m_resultMeta, m_renderMeta;
-  RequestId m_renderRequest = 0;
+  // How m_result was made (exports carry it: core/media/result_metadata.h).
+  media::ResultMetadata m_resultMeta;
+  RenderedNoise m_renderNoise;  // the noise m_result started from: the noise inspector shows it
   QString m_sourcePath;
-  QString m_pendingVideoPath;  // a video being decoded; becomes m_sourcePath when it arrives
   quint64 m_dragSerial = 0;
   RequestId m_activeJob = 0;
-  RequestId m_videoRequest = 0;
   RequestId m_modelRequest = 0;  // the latest model load: its failure goes to the model dock too
   std::unique_ptr<ModelChoice> m_requestedChoice;  // what m_modelRequest loads
   std::unique_ptr<ModelChoice> m_loadedChoice;     // what the model thread holds (null: nothing yet)

@@ -142,7 +142,7 @@ void MainWindow::deleteSelected() {
 void MainWindow::afterEdit() {
   if (!m_live) return;
   // A few steps of the current frame: enough to judge the layout, cheap enough to redo often.
-  m_jobs->requestLive(renderJob(m_doc->project(), std::min(8, m_doc->project().render.steps), currentFrame()));
+  requestLivePreview();
 }
 
 void MainWindow::setLiveMode(bool on) {

@@ -6,7 +6,6 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QImageReader>
 #include <QMenu>
 #include <QMimeData>
 #include <QStatusBar>
@@ -14,7 +13,8 @@
 
 #include <algorithm>
 
-#include "core/media/image_header.h"
+#include "core/media/image_frames.h"
+#include "core/media/media_limits.h"
 #include "ui/canvas/canvas_scene.h"
 #include "ui/docks/inversion_dock.h"
 #include "ui/docks/model_dock.h"
@@ -286,45 +286,33 @@ void MainWindow::dropEvent(QDropEvent* e) {
 }
 
 bool MainWindow::loadImageSource(const QString& path) {
-  // Look at the header first (core/media/image_header.h): empty, truncated and absurdly large
-  // files are refused with the same words as the CLI, before Qt allocates the picture. Nothing
-  // changes (source, document) unless the whole image reads.
-  const std::string file = QDir::toNativeSeparators(path).toStdString();
-  const media::ImageLimits limits = media::defaultImageLimits();
-  auto header = media::probeImageFile(file);
-  if (header.ok()) {
-    if (auto fits = media::checkImageHeader(*header, limits, file); !fits.ok()) header = fits.error();
-  }
-  if (!header.ok()) {
-    showError(QString::fromStdString(header.error().message));
+  // Through core/media's door, as a cut-out of this photo and the CLI read it: the header is
+  // probed first (empty, truncated and absurdly large files are refused with the CLI's words,
+  // before anything is allocated), then OpenCV decodes it, so the picture shown is the one the
+  // cut-out cuts. Nothing changes (source, document) unless the whole image reads.
+  auto frames = media::readImageFrames(QDir::toNativeSeparators(path).toStdString(), media::defaultMediaLimits().image);
+  if (!frames) {
+    showError(QString::fromStdString(frames.error().message));
     return false;
   }
-  // Qt's own allocation cap (256 MB by default) follows our pixel limit (4 bytes a pixel, in MB).
-  QImageReader::setAllocationLimit(int(std::min<int64_t>((limits.maxPixels * 4 >> 20) + 1, 1 << 30)));
-  QImageReader reader(path);
-  reader.setAutoTransform(true);  // honour EXIF orientation
-  const QImage image = reader.read();
-  if (image.isNull()) {
-    showError(tr("%1: cannot read the image (%2)").arg(QDir::toNativeSeparators(path), reader.errorString()));
-    return false;
-  }
-  m_source = imageToFrames(image);
+  m_source = std::move(frames).value();
+  const QImage image = frameToImage(m_source, 0);
   m_sourcePath = QFileInfo(path).absoluteFilePath();
   m_inverted = false;
   m_inversion->setSource(m_sourcePath, image);
   m_preview->setSecondaryFrames(m_source);
-  if (m_result.empty()) m_scene->setBackgroundImage(image.convertToFormat(QImage::Format_RGB888));
+  if (m_result.empty()) m_scene->setBackgroundImage(image);
   updateCompare();
   statusBar()->showMessage(tr("Source: %1").arg(path), 4000);
   return true;
 }
 
 bool MainWindow::loadVideoSource(const QString& path) {
-  // The source changes only when the decoded clip arrives (onJobResult); a corrupt video fails
-  // into the banner and leaves the current source as it was.
-  m_pendingVideoPath = QFileInfo(path).absoluteFilePath();
-  // The decoded clip arrives with this request id (see onJobResult).
-  m_videoRequest = m_jobs->submit(JobKind::Custom, readVideoJob(path), ModelNeed::None);
+  // Decoded on the model thread through core/media's one door; the source changes only when the
+  // clip arrives (showVideoSource), so a corrupt video fails into the banner and leaves the
+  // current source as it was.
+  m_jobs->submit<MediaOutput>(JobKind::Custom, loadMediaJob(QFileInfo(path).absoluteFilePath()),
+                              [this](MediaOutput&& out) { showVideoSource(std::move(out)); }, ModelNeed::None);
   statusBar()->showMessage(tr("Reading %1…").arg(path));
   return true;
 }

@@ -28,15 +28,16 @@
 namespace ns::ui {
 
 namespace {
-// What a window result other than a full render remembers: the settings it was made with.
-media::ResultMetadata editMetadata(JobKind kind, const Project& p, const QString& source) {
-  nlohmann::json recipe{{"verb", kind == JobKind::Edit ? "edit (window)" : "preview (window)"},
+// What a window result other than a full render remembers: the settings it was made with (taken
+// when the job is submitted, so later edits do not leak into it).
+media::ResultMetadata windowResultMetadata(const char* verb, double cfg, const Project& p, const QString& source) {
+  nlohmann::json recipe{{"verb", verb},
                         {"source", source.toStdString()},
                         {"prompt", fullPrompt(p)},
                         {"seed", p.seed},
                         {"model", p.model},
                         {"steps", p.render.steps},
-                        {"cfg", kind == JobKind::Edit ? p.inversion.cfgTarget : p.render.cfg},
+                        {"cfg", cfg},
                         {"cfg_source", p.inversion.cfgSource},
                         {"skip", p.inversion.skip}};
   return media::recipeMetadata(recipe.dump());
@@ -73,7 +74,10 @@ void MainWindow::connectJobs() {
     m_activeJob = 0;
     m_progress->end();
   });
-  connect(m_jobs, &JobController::resultReady, this, &MainWindow::onJobResult);
+  // Each result went to its own handler (named where the job is submitted); this is its summary.
+  connect(m_jobs, &JobController::resultReady, this, [this](RequestId, JobKind, const QString& summary) {
+    if (!summary.isEmpty()) statusBar()->showMessage(summary, 5000);
+  });
   connect(m_jobs, &JobController::failed, this, [this](RequestId id, const QString& message) {
     if (id == m_modelRequest) {
       // The model thread keeps the model it had: say so, and show that model's choice again.
@@ -98,6 +102,8 @@ void MainWindow::connectJobs() {
       m_model->setCurrent(builtin ? QStringLiteral("builtin") : m_loadedChoice->path,
                           builtin ? tr("built-in shapes model") : QFileInfo(m_loadedChoice->path).fileName());
     }
+    // Another model may make other noise for the same project (its latent size, its planned parts).
+    m_renderNoise = {};
     // Sizes follow the model: its native size, the usual squares and aspect ratios on its grid.
     m_properties->setSizeChoices(sizeChoicesFor(m_jobs->modelNativeSize(), m_jobs->modelSizeGrid()));
     statusBar()->showMessage(tr("Model ready"), 3000);
@@ -126,13 +132,17 @@ void MainWindow::refreshModelList() {
 
 void MainWindow::render() {
   // The result remembers the project as it was when the render started, not as edited since.
-  m_renderMeta = media::projectMetadata(m_doc->project());
-  m_renderRequest = m_jobs->submit(JobKind::Render, renderJob(m_doc->project()));
+  const Project& p = m_doc->project();
+  m_jobs->submit<RenderOutput>(JobKind::Render, renderJob(p),
+                               [this, meta = media::projectMetadata(p)](RenderOutput&& out) { showRender(std::move(out), meta); });
 }
 
 void MainWindow::inspectNoise() {
   m_noise->clearStats(tr("Computing…"));
-  m_jobs->submit(JobKind::NoiseInspect, noiseInspectJob(m_doc->project(), currentFrame(), m_inversionCache));
+  // The noise of the render on screen when it is still this project's; else made on the model thread.
+  m_jobs->submit<NoiseFieldOutput>(JobKind::NoiseInspect,
+                                   noiseInspectJob(m_doc->project(), currentFrame(), m_inversionCache, &m_renderNoise),
+                                   [this](NoiseFieldOutput&& out) { showNoiseField(std::move(out)); });
 }
 
 void MainWindow::runInvert() {
@@ -140,10 +150,25 @@ void MainWindow::runInvert() {
     showError(tr("Drop a photo on the window first."));
     return;
   }
-  m_jobs->submit(JobKind::Invert, invertJob(m_doc->project(), m_source, m_inversionCache));
+  m_jobs->submit<InvertOutput>(JobKind::Invert, invertJob(m_doc->project(), m_source, m_inversionCache),
+                               [this](InvertOutput&& out) { showInversion(std::move(out)); });
 }
 
-void MainWindow::runEdit() { m_jobs->submit(JobKind::Edit, editJob(m_doc->project(), m_inversion->edits(), m_inversionCache)); }
+void MainWindow::runEdit() {
+  const Project& p = m_doc->project();
+  m_jobs->submit<EditOutput>(JobKind::Edit, editJob(p, m_inversion->edits(), m_inversionCache),
+                             [this, meta = windowResultMetadata("edit (window)", p.inversion.cfgTarget, p, m_sourcePath)](
+                                 EditOutput&& out) { showEdit(std::move(out), meta); });
+}
+
+void MainWindow::requestLivePreview() {
+  const Project& p = m_doc->project();
+  m_jobs->requestLive<RenderOutput>(
+      renderJob(p, std::min(8, p.render.steps), currentFrame()),
+      [this, meta = windowResultMetadata("preview (window)", p.render.cfg, p, m_sourcePath)](RenderOutput&& out) {
+        showRender(std::move(out), meta);
+      });
+}
 
 void MainWindow::cancelJob() {
   if (m_activeJob) m_jobs->cancel(m_activeJob);
@@ -163,44 +188,37 @@ void MainWindow::updateCompare() {
   m_preview->setMode(ab ? PreviewMode::SplitAB : PreviewMode::Frame);
 }
 
-void MainWindow::onJobResult(RequestId id, JobKind kind, const JobOutput& out) {
-  if (!out.summary.empty()) statusBar()->showMessage(QString::fromStdString(out.summary), 5000);
-  if (id == m_videoRequest && !out.frames.empty()) {
-    m_source = out.frames.front();
-    m_sourcePath = m_pendingVideoPath;
-    m_inversion->setSource(m_sourcePath, frameToImage(m_source, 0));
-    m_preview->setSecondaryFrames(m_source);
-    if (m_result.empty()) m_scene->setBackgroundImage(frameToImage(m_source, 0));
-    return;
-  }
-  switch (kind) {
-    case JobKind::Render:
-    case JobKind::LivePreview:
-    case JobKind::Generate:
-    case JobKind::Edit:
-      if (!out.frames.empty()) {
-        showFrames(out.frames.front());
-        m_resultMeta = id == m_renderRequest ? m_renderMeta : editMetadata(kind, m_doc->project(), m_sourcePath);
-      }
-      break;
-    case JobKind::Invert:
-      m_inverted = true;
-      m_inversion->setInverted(true);
-      if (out.frames.size() > 1) {
-        m_source = out.frames[0];  // the fitted source: what A/B compares against
-        m_preview->setSecondaryFrames(m_source);
-      }
-      [[fallthrough]];
-    case JobKind::NoiseInspect:
-      if (out.metrics.count("mean"))
-        m_noise->setStats({out.metrics.at("mean"), out.metrics.at("std"), out.metrics.at("lag1")});
-      if (kind == JobKind::NoiseInspect && !out.frames.empty()) {
-        m_preview->setFrames(out.frames.front());
-        m_preview->setMode(PreviewMode::NoiseChannel);
-      }
-      break;
-    default: break;
-  }
+void MainWindow::showRender(RenderOutput&& out, const media::ResultMetadata& meta) {
+  m_renderNoise = std::move(out.noise);
+  m_resultMeta = meta;
+  showFrames(out.frames);
+}
+
+void MainWindow::showEdit(EditOutput&& out, const media::ResultMetadata& meta) {
+  m_resultMeta = meta;
+  showFrames(out.frames);
+}
+
+void MainWindow::showNoiseField(NoiseFieldOutput&& out) {
+  m_noise->setStats({out.stats.mean, out.stats.std, out.stats.lag1()});
+  m_preview->setFrames(out.noise);
+  m_preview->setMode(PreviewMode::NoiseChannel);
+}
+
+void MainWindow::showInversion(InvertOutput&& out) {
+  m_inverted = true;
+  m_inversion->setInverted(true);
+  m_source = std::move(out.fittedSource);  // what A/B compares against
+  m_preview->setSecondaryFrames(m_source);
+  m_noise->setStats({out.stats.mean, out.stats.std, out.stats.lag1()});
+}
+
+void MainWindow::showVideoSource(MediaOutput&& out) {
+  m_source = std::move(out.frames);
+  m_sourcePath = QString::fromStdString(out.path);
+  m_inversion->setSource(m_sourcePath, frameToImage(m_source, 0));
+  m_preview->setSecondaryFrames(m_source);
+  if (m_result.empty()) m_scene->setBackgroundImage(frameToImage(m_source, 0));
 }
 
 }  // namespace ns::ui

@@ -34,7 +34,8 @@ using ns::ModelBundle;
 using ns::Result;
 using ns::ui::JobController;
 using ns::ui::JobKind;
-using ns::ui::JobOutput;
+using ns::ui::JobOutcome;
+using ns::ui::RenderOutput;
 using ns::ui::ModelNeed;
 using ns::ui::RequestId;
 
@@ -67,7 +68,7 @@ class ThrowingDenoiser : public ns::Denoiser {
 // cancel lands exactly there whatever the machine's speed.
 ns::ui::JobFn renderThenExport(int steps, int stepMs, ns::FrameBuffer frames, const QString& target, int cancelAt = 0) {
   ns::ui::JobFn exportFn = ns::ui::writeVideoJob(std::move(frames), target, 8.0);
-  return [=](ModelBundle& bundle, JobContext& ctx) -> Result<JobOutput> {
+  return [=](ModelBundle& bundle, JobContext& ctx) -> Result<JobOutcome> {
     if (cancelAt > 0)
       ctx.setProgressCallback([&ctx, steps, cancelAt](const ns::JobProgress& p) {
         const int at = p.stage == "export" ? steps + p.step : p.step;
@@ -173,7 +174,9 @@ void TstJobFaults::modelExceptionFailsAndThreadServesNextJob() {
   project.render.noiseRatio = 1.0;  // pure noise: all 6 steps run, so the fault at call k (1..6) is reached
   QSignalSpy results(&jc, &JobController::resultReady);
   QSignalSpy started(&jc, &JobController::started);
-  const RequestId bad = jc.submit(JobKind::Render, ns::ui::renderJob(project));
+  int framesShown = 0;  // the typed result's frame count, as the window's handler receives it
+  auto show = [&framesShown](RenderOutput&& out) { framesShown = out.frames.count; };
+  const RequestId bad = jc.submit<RenderOutput>(JobKind::Render, ns::ui::renderJob(project), show);
   QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 60000);
   QCOMPARE(failed.at(0).at(0).value<RequestId>(), bad);
   const QString message = failed.at(0).at(1).toString();
@@ -182,12 +185,11 @@ void TstJobFaults::modelExceptionFailsAndThreadServesNextJob() {
   QCOMPARE((*thrower)->calls.load(), k);  // it stopped at the throw, not later
 
   // The same thread, the same loaded model: the next job runs to the end.
-  const RequestId good = jc.submit(JobKind::Render, ns::ui::renderJob(project));
+  QCOMPARE(framesShown, 0);  // the failed render showed nothing
+  const RequestId good = jc.submit<RenderOutput>(JobKind::Render, ns::ui::renderJob(project), show);
   QVERIFY(results.wait(60000));
   QCOMPARE(results.at(0).at(0).value<RequestId>(), good);
-  const auto out = results.at(0).at(2).value<JobOutput>();
-  QVERIFY(!out.frames.empty());
-  QCOMPARE(out.frames[0].count, 2);
+  QCOMPARE(framesShown, 2);
   QCOMPARE(failed.count(), 1);
   QVERIFY((*thrower)->calls.load() > k);
   QVERIFY(!jc.busy());
@@ -211,7 +213,9 @@ void TstJobFaults::oversizedRenderRefusedBeforeStart() {
   QSignalSpy failed(&jc, &JobController::failed);
   QSignalSpy progress(&jc, &JobController::progressChanged);
   QSignalSpy results(&jc, &JobController::resultReady);
-  jc.submit(JobKind::Render, ns::ui::renderJob(project));
+  int framesShown = 0;
+  auto show = [&framesShown](RenderOutput&& out) { framesShown = out.frames.count; };
+  jc.submit<RenderOutput>(JobKind::Render, ns::ui::renderJob(project), show);
   QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
   const QString message = failed.at(0).at(1).toString();
   QVERIFY2(message.contains("needs about 302 MB") && message.contains("200 MB is available"), qPrintable(message));
@@ -219,9 +223,9 @@ void TstJobFaults::oversizedRenderRefusedBeforeStart() {
   // Within budget (the model's own 64² frames), it runs.
   project.frames = 2;
   project.width = project.height = 64;
-  jc.submit(JobKind::Render, ns::ui::renderJob(project, 2));
+  jc.submit<RenderOutput>(JobKind::Render, ns::ui::renderJob(project, 2), show);
   QVERIFY(results.wait(60000));
-  QCOMPARE(results.at(0).at(2).value<JobOutput>().frames[0].count, 2);
+  QCOMPARE(framesShown, 2);
   ns::setAvailableMemoryOverride(0);
 }
 

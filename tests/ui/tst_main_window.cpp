@@ -273,13 +273,13 @@ void TstMainWindow::jobProgressCancelAndFailureInWindow() {
   std::atomic<int> steps{0};
   const auto id = w.jobs()->submit(
       ns::ui::JobKind::Render,
-      [&steps](ns::ModelBundle&, ns::JobContext& ctx) -> ns::Result<ns::ui::JobOutput> {
+      [&steps](ns::ModelBundle&, ns::JobContext& ctx) -> ns::Result<ns::ui::JobOutcome> {
         for (int i = 1; i <= 200; ++i) {
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
           steps = i;
           if (!ctx.report(i, 200, "denoise")) return ns::makeError(ns::ErrorKind::Cancelled, "cancelled");
         }
-        return ns::ui::JobOutput{};
+        return ns::ui::JobOutcome{};
       },
       ns::ui::ModelNeed::None);
   QTRY_VERIFY_WITH_TIMEOUT(w.progressBar()->isVisible() && w.progressBar()->value() > 2, 3000);
@@ -303,7 +303,7 @@ void TstMainWindow::jobProgressCancelAndFailureInWindow() {
   // A failing job lands in the banner.
   w.jobs()->submit(
       ns::ui::JobKind::Render,
-      [](ns::ModelBundle&, ns::JobContext&) -> ns::Result<ns::ui::JobOutput> {
+      [](ns::ModelBundle&, ns::JobContext&) -> ns::Result<ns::ui::JobOutcome> {
         return ns::makeError(ns::ErrorKind::Model, "denoiser.pt: unexpected input shape");
       },
       ns::ui::ModelNeed::None);

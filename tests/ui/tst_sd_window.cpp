@@ -223,7 +223,7 @@ void TstSdWindow::checkpointListedDroppedAndRendered() {
     lastPreview = f;
     events << "preview";
   });
-  const auto onResult = connect(w.jobs(), &ns::ui::JobController::resultReady, this, [&](ns::ui::RequestId, ns::ui::JobKind, const ns::ui::JobOutput&) {
+  const auto onResult = connect(w.jobs(), &ns::ui::JobController::resultReady, this, [&](ns::ui::RequestId, ns::ui::JobKind, const QString&) {
     events << "result";
   });
   progress.clear();

@@ -226,7 +226,7 @@ void TstWidgets::pngSequenceExport() {
   jobCtx.setProgressCallback([&](const ns::JobProgress& p) { lastStep = p.step; });
   auto job = writePngSequenceJob(bright, tmp.path(), "shot")(bundle, jobCtx);
   QVERIFY2(job.ok(), job.ok() ? "" : job.error().message);
-  QVERIFY(job->committed);
+  QVERIFY(job->report.committed);
   QCOMPARE(lastStep, 3);
   for (int f = 0; f < 3; ++f) QCOMPARE(redOf(f), 255);
   QVERIFY(!stagingLeft());

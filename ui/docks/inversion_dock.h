@@ -9,6 +9,8 @@
 #include <QDockWidget>
 #include <QImage>
 
+#include "ui/jobs/inversion_edits.h"
+
 class QCheckBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -19,12 +21,6 @@ class QSpinBox;
 namespace ns::ui {
 
 class MaskBrushPanel;
-
-struct InversionEdits {
-  QString targetPrompt;          // "" = keep the source prompt
-  int shiftX = 0, shiftY = 0;    // noise-map shift in latent pixels
-  double colour[3] = {0, 0, 0};  // colour offset added to the noise maps' mean per RGB channel
-};
 
 class InversionDock : public QDockWidget {
   Q_OBJECT

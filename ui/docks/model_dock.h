@@ -11,6 +11,8 @@
 #include <QList>
 #include <QStringList>
 
+#include "ui/jobs/model_choice.h"
+
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -18,29 +20,6 @@ class QPushButton;
 class QRadioButton;
 
 namespace ns::ui {
-
-// Which model to load. Runtime choice, stored in QSettings by name.
-enum class ModelSource {
-  Invalid = 0,
-  Builtin,     // resources/models/builtin (findBuiltinModelDir)
-  Pack,        // a model-pack folder with model.json
-  Checkpoint,  // a Stable Diffusion file (.safetensors/.ckpt/.pt/.pth) or diffusers folder
-};
-
-struct ModelChoice {
-  ModelSource source = ModelSource::Builtin;
-  QString path;                 // for Pack (the folder) and Checkpoint (the file or folder)
-  QString device = "cpu";       // "cpu" or "cuda"
-};
-
-// One row of the model list: a pack or a checkpoint in the user's model folder.
-struct ModelListEntry {
-  QString path;            // absolute
-  ModelSource source = ModelSource::Invalid;
-  QString label;           // e.g. "v1-5-pruned-emaonly.safetensors — SD 1.x, F16, 2.1 GB"
-  QString error;           // why it cannot be loaded (failed probe); empty when loadable
-  bool loadable() const { return error.isEmpty(); }
-};
 
 class ModelDock : public QDockWidget {
   Q_OBJECT
@@ -83,5 +62,3 @@ class ModelDock : public QDockWidget {
 };
 
 }  // namespace ns::ui
-
-Q_DECLARE_METATYPE(ns::ui::ModelChoice)

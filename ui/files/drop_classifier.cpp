@@ -1,7 +1,10 @@
 #include "ui/files/drop_classifier.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
+
+#include "core/media/media_kind.h"
 
 namespace ns::ui {
 
@@ -21,13 +24,13 @@ DropKind classifyDrop(const QString& localPath) {
     return isSdCheckpointPath(localPath) ? DropKind::SdCheckpoint : DropKind::Unknown;
   }
   if (isSdCheckpointPath(localPath)) return DropKind::SdCheckpoint;
-  const QString ext = info.suffix().toLower();
-  static const QStringList images = {"png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "exr"};
-  static const QStringList videos = {"mp4", "mov", "avi", "mkv", "webm", "gif"};
-  if (ext == QLatin1String("nsproj")) return DropKind::Project;
-  if (images.contains(ext)) return DropKind::Image;
-  if (videos.contains(ext)) return DropKind::Video;
-  return DropKind::Unknown;
+  if (info.suffix().toLower() == QLatin1String("nsproj")) return DropKind::Project;
+  // Pictures and clips: core/media's one extension list, the one the CLI and loadMedia use.
+  switch (media::classifyMediaPath(QFile::encodeName(localPath).toStdString())) {
+    case media::MediaKind::Image: return DropKind::Image;
+    case media::MediaKind::Video: return DropKind::Video;
+    default: return DropKind::Unknown;
+  }
 }
 
 QString toString(DropKind kind) {

@@ -10,8 +10,8 @@ namespace ns::ui {
 // Persisted? No (runtime only).
 enum class DropKind {
   Invalid = 0,
-  Image,      // png, jpg, jpeg, bmp, tif, tiff, webp, exr
-  Video,      // mp4, mov, avi, mkv, webm, gif
+  Image,      // core/media/media_kind.h: imageExtensions()
+  Video,      // core/media/media_kind.h: videoExtensions() (.m4v too, as everywhere)
   Project,    // .nsproj
   ModelPack,  // a folder holding model.json
   Unknown,    // anything else (the window says so)

@@ -1,17 +1,20 @@
 #pragma once
-// Engine verbs as JobController jobs. Each function takes plain values (a Project snapshot, a
-// FrameBuffer, numbers) on the UI thread and returns a JobFn that runs on the model thread and
-// calls the engine (core/engine/engine.h). This file's .cpp is the only ui/ code that touches
-// tensors, and only inside those functions (and previewFrames), i.e. on the model thread.
+// Engine verbs as typed JobController jobs. Each function takes plain values (a Project snapshot, a
+// FrameBuffer, numbers) on the UI thread and returns a TypedJobFn that runs on the model thread,
+// calls the engine (core/engine/engine.h) and returns the verb's own result (job_results.h),
+// which reaches the handler the submitter names. This file's .cpp is the only ui/ code that
+// touches tensors, and only inside those functions (and previewFrames), i.e. on the model thread.
 //
 // Wired verbs: renderProject (Render, live preview: sketch + structured init), invert, edit, and
-// the noise inspector (the project's random / warped / FreeNoise noise or inverted x_T + NoiseStats).
+// the noise inspector (the last render's own noise when it is still the project's, else the
+// project's random / warped / FreeNoise noise, or the inverted x_T, with its statistics).
 
 #include <memory>
 #include <string>
 
 #include "core/plan/project.h"
-#include "ui/docks/inversion_dock.h"
+#include "ui/jobs/inversion_edits.h"
+#include "ui/jobs/job_results.h"
 #include "ui/jobs/job_types.h"
 
 namespace at {
@@ -32,21 +35,25 @@ std::shared_ptr<InversionCache> makeInversionCache();
 
 // Full render of the project (renderProject: the video sketch of its layout and trajectories,
 // noise by its recipe, structured init at its noise ratio α, its prompt, seed, steps, guidance).
-// frames[0] is the result, frames[1] the sketch. `stepsOverride` > 0 replaces the steps (live
-// preview), and `onlyFrame` >= 0 denoises that frame alone.
-JobFn renderJob(const Project& snapshot, int stepsOverride = 0, int onlyFrame = -1);
+// The result carries the frames and the noise they started from (RenderOutput::noise, keyed to
+// this snapshot). `stepsOverride` > 0 replaces the steps (live preview), and `onlyFrame` >= 0
+// denoises that frame alone.
+TypedJobFn<RenderOutput> renderJob(const Project& snapshot, int stepsOverride = 0, int onlyFrame = -1);
 
-// The noise field the project starts from (the current frame) as Noise frames, with "mean",
-// "std", "lag1" (mean of horizontal and vertical lag-1 autocorrelation) in metrics.
-// Random / Warped / FreeNoise: what renderProject starts from; Inverted: the cached x_T.
-JobFn noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<InversionCache> cache);
+// The noise field the project starts from at `frame`, with its statistics. When `rendered` (the
+// last render's noise) covers this project and frame, that field is used as it is (only its
+// statistics are computed); otherwise Random / Warped / FreeNoise noise is made as renderProject
+// makes it, and Inverted shows the cached x_T.
+TypedJobFn<NoiseFieldOutput> noiseInspectJob(const Project& snapshot, int frame, std::shared_ptr<InversionCache> cache,
+                                             const RenderedNoise* rendered = nullptr);
 
 // Inverts `source` (Image frames) with the project's prompt and inversion settings; stores the
-// noise in `cache`; returns {fitted source, x_T as Noise} and x_T's stats.
-JobFn invertJob(const Project& snapshot, FrameBuffer source, std::shared_ptr<InversionCache> cache);
+// noise in `cache`; returns the fitted source and x_T's statistics (x_T stays in the cache, where
+// the inspector and edits read it).
+TypedJobFn<InvertOutput> invertJob(const Project& snapshot, FrameBuffer source, std::shared_ptr<InversionCache> cache);
 
 // Re-renders the cached inversion with the edits (target prompt, shift, colour) and the
 // project's skip / target guidance, limited to the project's edit mask when it has one.
-JobFn editJob(const Project& snapshot, const InversionEdits& edits, std::shared_ptr<InversionCache> cache);
+TypedJobFn<EditOutput> editJob(const Project& snapshot, const InversionEdits& edits, std::shared_ptr<InversionCache> cache);
 
 }  // namespace ns::ui

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
+
 #include "ui/jobs/job_queue.h"
 #include "ui/jobs/model_worker.h"
 
@@ -27,7 +29,7 @@ QString toString(JobKind kind) {
 JobController::JobController(QObject* parent) : QObject(parent), m_queue(std::make_shared<JobQueue>()) {
   qRegisterMetaType<ns::ui::RequestId>("ns::ui::RequestId");
   qRegisterMetaType<ns::ui::JobKind>("ns::ui::JobKind");
-  qRegisterMetaType<ns::ui::JobOutput>("ns::ui::JobOutput");
+  qRegisterMetaType<ns::ui::JobOutcome>("ns::ui::JobOutcome");
   qRegisterMetaType<ns::FrameBuffer>("ns::FrameBuffer");
 
   m_thread.setObjectName(QStringLiteral("model"));
@@ -141,9 +143,9 @@ bool JobController::isStale(RequestId id, JobKind kind) const {
   return kind == JobKind::LivePreview && id != m_latestLive;
 }
 
-void JobController::onFinished(RequestId id, JobKind kind, JobOutput output) {
+void JobController::onFinished(RequestId id, JobKind kind, JobOutcome outcome) {
   const bool userCancelled = m_cancelled.contains(id);
-  const bool stale = isStale(id, kind) && !(userCancelled && output.committed);
+  const bool stale = isStale(id, kind) && !(userCancelled && outcome.report.committed);
   jobEnded(id);
   if (userCancelled && !stale) spdlog::info("request {} finished (and committed) before its cancel arrived", id);
   if (stale) {
@@ -151,7 +153,18 @@ void JobController::onFinished(RequestId id, JobKind kind, JobOutput output) {
     if (userCancelled) emit cancelled(id);
     return;
   }
-  emit resultReady(id, kind, std::move(output));
+  if (outcome.deliver) {
+    // The handler shows the result (UI thread). An exception must not unwind through Qt's event
+    // loop: it becomes this request's failure instead.
+    try {
+      outcome.deliver();
+    } catch (const std::exception& e) {
+      spdlog::error("showing the result of request {} failed: {}", id, e.what());
+      emit failed(id, QStringLiteral("showing the result failed: %1").arg(QString::fromUtf8(e.what())));
+      return;
+    }
+  }
+  emit resultReady(id, kind, QString::fromStdString(outcome.report.summary));
 }
 
 void JobController::onFailed(RequestId id, JobKind kind, QString message) {

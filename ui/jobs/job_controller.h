@@ -2,8 +2,10 @@
 // JobController: the UI thread's handle on the model thread (DESIGN.md ui/jobs, STYLE.md §3).
 //  - Owns one QThread and a ModelWorker moved onto it; the worker owns the ModelBundle and runs
 //    jobs one at a time. The UI thread never calls torch: it only submits functions.
-//  - submit() returns a request id; results, failures and cancellations carry it. Results of
-//    requests that were cancelled, or of live previews older than the newest one, are dropped.
+//  - submit() returns a request id; results, failures and cancellations carry it. A typed job's
+//    result goes to the handler given with it (on the UI thread), then resultReady reports its
+//    summary. Results of requests that were cancelled, or of live previews older than the newest
+//    one, are dropped: their handler never runs.
 //  - cancel() sets the running job's JobContext flag directly from the calling (UI) thread.
 //  - requestLive(): debounced (liveDelayMs, default 250 ms); when it fires, the job replaces any
 //    queued live preview and stops a running one (its result would be stale anyway).
@@ -31,10 +33,21 @@ class JobController : public QObject {
   ~JobController() override;
 
   RequestId submit(JobKind kind, JobFn fn, ModelNeed need = ModelNeed::Required);
+  // A typed job: its result reaches `show` on the UI thread (unless the request went stale).
+  template <class T>
+  RequestId submit(JobKind kind, TypedJobFn<T> work, typename NotDeduced<ResultHandler<T>>::type show,
+                   ModelNeed need = ModelNeed::Required) {
+    return submit(kind, deliverTo<T>(std::move(work), std::move(show)), need);
+  }
   RequestId loadModel(ModelLoaderFn loader);
   // Debounced live preview; returns immediately. The job is submitted when no newer call came
   // within liveDelayMs.
   void requestLive(JobFn fn, ModelNeed need = ModelNeed::Required);
+  template <class T>
+  void requestLive(TypedJobFn<T> work, typename NotDeduced<ResultHandler<T>>::type show,
+                   ModelNeed need = ModelNeed::Required) {
+    requestLive(deliverTo<T>(std::move(work), std::move(show)), need);
+  }
   void setLiveDelayMs(int ms) { m_liveTimer.setInterval(ms); }
   int liveDelayMs() const { return m_liveTimer.interval(); }
 
@@ -60,7 +73,8 @@ class JobController : public QObject {
   // An intermediate picture of a running Render / Generate / Edit (the step's x̂0); never after
   // the job's result, never for a cancelled job.
   void previewReady(ns::ui::RequestId id, ns::FrameBuffer frames);
-  void resultReady(ns::ui::RequestId id, ns::ui::JobKind kind, ns::ui::JobOutput output);
+  // After the result's handler ran: the job's one-line summary (for the status bar and logs).
+  void resultReady(ns::ui::RequestId id, ns::ui::JobKind kind, QString summary);
   void failed(ns::ui::RequestId id, QString message);
   void cancelled(ns::ui::RequestId id);
   void modelLoadedChanged(ns::ui::RequestId id, QString description);
@@ -68,7 +82,7 @@ class JobController : public QObject {
 
  private:
   RequestId enqueue(JobRequest request);
-  void onFinished(RequestId id, JobKind kind, JobOutput output);
+  void onFinished(RequestId id, JobKind kind, JobOutcome outcome);
   void onFailed(RequestId id, JobKind kind, QString message);
   void onCancelled(RequestId id, JobKind kind);
   void onModelLoaded(RequestId id, QString description, int nativeSize, int sizeGrid);

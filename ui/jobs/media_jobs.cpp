@@ -3,23 +3,35 @@
 
 #include "ui/jobs/media_jobs.h"
 
-#include "core/media/video_io.h"
+#include "core/media/media_file.h"
+#include "core/media/frame_writer.h"
 #include "core/util/frame_tensors.h"
 #include "ui/frame_convert.h"
 
 namespace ns::ui {
 
-JobFn readVideoJob(const QString& path, int maxFrames) {
+namespace {
+// A job that only reports (an export): its file is in place, so a late cancel must not report
+// otherwise (JobReport::committed).
+JobOutcome committedReport(std::string summary) {
+  JobOutcome out;
+  out.report.summary = std::move(summary);
+  out.report.committed = true;
+  return out;
+}
+}  // namespace
+
+TypedJobFn<MediaOutput> loadMediaJob(const QString& path) {
   const std::string p = path.toStdString();
-  return [p, maxFrames](ModelBundle&, JobContext&) -> Result<JobOutput> {
-    media::VideoLimits limits;
-    limits.maxFrames = maxFrames;
-    auto clip = media::readVideo(p, limits);
-    if (!clip) return clip.error();
-    JobOutput out;
-    out.frames.push_back(imagesToFrames(clip->frames));
-    out.metrics["fps"] = clip->fps;
-    out.summary = p + ": " + std::to_string(out.frames[0].count) + " frames";
+  return [p](ModelBundle&, JobContext&) -> Result<MediaOutput> {
+    auto media = media::loadMedia(p);
+    if (!media) return media.error();
+    MediaOutput out;
+    out.path = p;
+    out.frames = imagesToFrames(media->frames);
+    out.fps = media->fps;
+    out.isVideo = media->isVideo;
+    out.summary = p + ": " + std::to_string(out.frames.count) + (out.frames.count == 1 ? " frame" : " frames");
     return out;
   };
 }
@@ -28,26 +40,25 @@ JobFn writeVideoJob(FrameBuffer frames, const QString& path, double fps, media::
                     media::VideoCodec codec) {
   const std::string p = path.toStdString();
   return [frames = std::move(frames), p, fps, metadata = std::move(metadata), codec](ModelBundle&,
-                                                                                      JobContext& ctx) -> Result<JobOutput> {
+                                                                                      JobContext& ctx) -> Result<JobOutcome> {
     if (frames.kind != FrameKind::Image || frames.empty())
       return makeError(ErrorKind::BadInput, "nothing to export: render the project first");
-    if (auto r = media::writeVideo(p, framesToImages(frames), fps, &ctx, codec); !r) return r.error();
-    if (auto r = media::writeSidecar(p, metadata); !r) return r.error();
-    JobOutput out;
-    out.summary = "exported " + p;
-    out.committed = true;  // the file is in place: a late cancel must not report otherwise
-    return out;
+    // core/media's one writer (the CLI's too): the clip, then its sidecar once it is in place.
+    media::FrameWriteOptions options;
+    options.fps = fps;
+    options.codec = codec;
+    options.metadata = metadata;
+    options.ctx = &ctx;
+    if (auto r = media::writeFrames(p, frames, options); !r) return r.error();
+    return committedReport("exported " + p);
   };
 }
 
 JobFn writePngSequenceJob(FrameBuffer frames, const QString& dir, const QString& stem, media::ResultMetadata metadata) {
-  return [frames = std::move(frames), dir, stem, metadata = std::move(metadata)](ModelBundle&, JobContext& ctx) -> Result<JobOutput> {
+  return [frames = std::move(frames), dir, stem, metadata = std::move(metadata)](ModelBundle&, JobContext& ctx) -> Result<JobOutcome> {
     auto n = exportPngSequence(frames, dir, stem, &ctx, metadata);
     if (!n) return n.error();
-    JobOutput out;
-    out.summary = "exported " + std::to_string(*n) + " frames to " + dir.toStdString();
-    out.committed = true;  // the files are in place: a late cancel must not report otherwise
-    return out;
+    return committedReport("exported " + std::to_string(*n) + " frames to " + dir.toStdString());
   };
 }
 

@@ -10,7 +10,7 @@
 #include <QList>
 #include <QString>
 
-#include "ui/docks/model_dock.h"
+#include "ui/jobs/model_choice.h"
 
 namespace ns::ui {
 

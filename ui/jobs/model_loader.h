@@ -12,7 +12,7 @@
 
 #include <QStringList>
 
-#include "ui/docks/model_dock.h"
+#include "ui/jobs/model_choice.h"
 #include "ui/jobs/job_types.h"
 
 namespace ns::ui {

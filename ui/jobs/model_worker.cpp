@@ -102,7 +102,7 @@ void ModelWorker::run(JobRequest& request, const std::shared_ptr<JobContext>& ct
     return;
   }
 
-  Result<JobOutput> out = makeError(ErrorKind::Internal, "the job has no function");
+  Result<JobOutcome> out = makeError(ErrorKind::Internal, "the job has no function");
   try {
     if (request.fn) out = request.fn(*m_model, *ctx);
   } catch (const std::exception& e) {
@@ -118,8 +118,8 @@ void ModelWorker::run(JobRequest& request, const std::shared_ptr<JobContext>& ct
     return;
   }
   // Cancelled after it finished its work: dropped, unless that work is committed outside the
-  // document (JobOutput::committed; JobController reports such results despite the cancel).
-  if (wasCancelled && !out.value().committed) {
+  // document (JobReport::committed; JobController reports such results despite the cancel).
+  if (wasCancelled && !out.value().report.committed) {
     emit cancelled(id, kind);
     return;
   }

@@ -41,7 +41,7 @@ class ModelWorker : public QObject {
   void progressChanged(ns::ui::RequestId id, int step, int total, double etaSeconds, QString stage,
                        double secondsPerStep);
   void previewReady(ns::ui::RequestId id, ns::FrameBuffer frames);
-  void finished(ns::ui::RequestId id, ns::ui::JobKind kind, ns::ui::JobOutput output);
+  void finished(ns::ui::RequestId id, ns::ui::JobKind kind, ns::ui::JobOutcome outcome);
   void failed(ns::ui::RequestId id, ns::ui::JobKind kind, QString message);
   void cancelled(ns::ui::RequestId id, ns::ui::JobKind kind);
   // nativeSize: the model's native square image size in pixels; sizeGrid: what sizes must be a
