@@ -12,6 +12,7 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "core/media/media_kind.h"
 #include "ui/canvas/canvas_scene.h"
 #include "ui/canvas/canvas_view.h"
 #include "ui/canvas/empty_plan_hint.h"
@@ -151,7 +152,7 @@ void MainWindow::buildActions() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&New"), QKeySequence::New, this, [this] { newDocument(); });
   file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
-    const QString p = openFileDialog(tr("Open"), tr("Projects and media (*.nsproj *.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.mp4 *.mov *.avi *.mkv *.webm);;All files (*)"));
+    const QString p = openFileDialog(tr("Open"), tr("Projects and media (*.nsproj %1);;All files (*)").arg(QString::fromStdString(media::mediaDialogPatterns())));
     if (!p.isEmpty()) openFile(p);
   });
   m_recentMenu = file->addMenu(tr("Open &Recent"));

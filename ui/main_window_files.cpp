@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "core/media/image_frames.h"
+#include "core/media/media_kind.h"
 #include "core/media/media_limits.h"
 #include "ui/canvas/canvas_scene.h"
 #include "ui/docks/inversion_dock.h"
@@ -34,11 +35,12 @@ namespace ns::ui {
 
 namespace {
 const char* kProjectFilter = "NoiseStudio projects (*.nsproj)";
-const char* kMediaFilter = "Photos and clips (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.mp4 *.mov *.avi *.mkv *.webm);;All files (*)";
 }
 
 void MainWindow::openMediaDialog() {
-  const QString p = openFileDialog(tr("Open a photo or clip"), tr(kMediaFilter));
+  // core/media's one extension list, as the drop and the CLI use it.
+  const QString patterns = QString::fromStdString(media::mediaDialogPatterns());
+  const QString p = openFileDialog(tr("Open a photo or clip"), tr("Photos and clips (%1);;All files (*)").arg(patterns));
   if (!p.isEmpty()) openFile(p);
 }
 

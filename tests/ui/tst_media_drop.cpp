@@ -2,9 +2,10 @@
 // same extension list as the CLI and loadMedia (every picture and clip extension, .m4v included,
 // in any case); a dropped .m4v clip becomes the source through loadMedia on the model thread; a
 // corrupt one shows the banner naming the file and leaves the source as it was; a dropped picture
-// has exactly the pixels core/media decodes (the cut-out's).
+// has exactly the pixels core/media decodes (the cut-out's); the file dialogs offer that list.
 #include "tests/support/ns_test.h"
 
+#include <QAction>
 #include <QDir>
 #include <QDropEvent>
 #include <QFile>
@@ -17,6 +18,7 @@
 #include "core/media/media_kind.h"
 #include "core/media/video_io.h"
 #include "tests/ui/ui_test_util.h"
+#include "ui/canvas/empty_plan_hint.h"
 #include "ui/files/drop_classifier.h"
 #include "ui/widgets/error_banner.h"
 
@@ -46,6 +48,7 @@ class TstMediaDrop : public QObject {
   void dropUsesTheMediaExtensionList();
   void m4vDropLoadsAndCorruptOneNamesTheFile();
   void droppedPictureHasCoreMediaPixels();
+  void fileDialogsOfferTheSameList();
 
  private:
   QTemporaryDir m_tmp;
@@ -110,8 +113,30 @@ void TstMediaDrop::droppedPictureHasCoreMediaPixels() {
   QVERIFY(w.sourceFrames().data == core->data);
 }
 
+void TstMediaDrop::fileDialogsOfferTheSameList() {
+  MainWindow w(nullptr, uitest::testOptions(QDir(m_tmp.path()).filePath("recovery3")));
+  QStringList filters;
+  w.openFileDialog = [&filters](const QString&, const QString& filter) {
+    filters << filter;
+    return QString();
+  };
+  QAction* open = nullptr;
+  for (QAction* a : w.findChildren<QAction*>())
+    if (a->shortcut() == QKeySequence(QKeySequence::Open)) open = a;
+  QVERIFY(open);
+  open->trigger();                             // File → Open…
+  emit w.emptyPlanHint()->openMediaRequested();  // the empty canvas's "open a photo or clip"
+  QCOMPARE(filters.size(), 2);
+  for (const QString& f : filters)
+    for (const auto* list : {&ns::media::imageExtensions(), &ns::media::videoExtensions()})
+      for (const std::string& e : *list)
+        QVERIFY2(f.contains(" *" + QString::fromStdString(e)) || f.contains("(*" + QString::fromStdString(e)),
+                 qPrintable(f + " lacks " + QString::fromStdString(e)));
+  QVERIFY(filters.at(0).contains("*.nsproj"));
+}
+
 NS_REGISTER_TEST(TstMediaDrop, initTestCase, dropUsesTheMediaExtensionList, m4vDropLoadsAndCorruptOneNamesTheFile,
-                 droppedPictureHasCoreMediaPixels)
+                 droppedPictureHasCoreMediaPixels, fileDialogsOfferTheSameList)
 #ifdef NS_HAVE_QTEST
 #include "tst_media_drop.moc"
 #endif
