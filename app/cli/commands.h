@@ -16,5 +16,6 @@ void addNoiseCommands(CLI::App& app, GlobalOptions& g, CommandTable& table);  //
 void addPlanCommands(CLI::App& app, GlobalOptions& g, CommandTable& table);
 void addFarmCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);  // farm submit|status|resume|cancel|merge
 void addEvalLayoutCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);
+void addEvalVideoCommand(CLI::App& app, GlobalOptions& g, CommandTable& table);  // after addEvalLayoutCommand
 
 }  // namespace ns::cli

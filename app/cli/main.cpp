@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   addFarmCommand(app, g, table);
 #endif
   addEvalLayoutCommand(app, g, table);
+  addEvalVideoCommand(app, g, table);
 
   try {
     app.parse(argc, argv);
