@@ -65,10 +65,11 @@ void MainWindow::connectJobs() {
             m_progress->setProgress(step, total, eta, stage, perStep);
           });
   connect(m_jobs, &JobController::previewReady, this, [this](RequestId id, const FrameBuffer& frames) {
-    // The step's x̂0 while a render runs; the result replaces it when it arrives.
+    // The step's x̂0 while a render runs; the result replaces it when it arrives. A video model
+    // denoises the clip jointly and previews every frame: the timeline's frame stays in view.
     if (id != m_activeJob) return;
     m_preview->setFrames(frames);
-    m_preview->setCurrentFrame(0);
+    m_preview->setCurrentFrame(frames.count > 1 ? std::min(currentFrame(), frames.count - 1) : 0);
   });
   connect(m_jobs, &JobController::idle, this, [this] {
     m_activeJob = 0;
