@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer: the `asan` CMake preset
-# (CMakePresets.json; core-only, RelWithDebInfo at -O1, in build-asan/). Not part of CI: a cold
-# build is over an hour on 2 cores. Extra arguments go to ctest (e.g. -R tst_core_plan).
+# (CMakePresets.json; core-only, RelWithDebInfo at -O1, in build-asan/). CI runs it only with
+# NS_CI_ASAN=1 (.ci/run): cold, it is ~35-40 minutes on 2 cores (docs/ci.md). Extra arguments go to
+# ctest (e.g. -R tst_core_plan).
 # Sanitizer options and the narrow suppressions for third-party code are in the test preset and
 # tests/sanitizers/*.supp.
 set -euo pipefail
