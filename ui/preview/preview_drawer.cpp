@@ -11,8 +11,14 @@
 namespace ns::ui {
 namespace {
 
+constexpr float kBackgroundGrey = 0.16f;
+// Map id of RGB packed to RGBA8 words (shaders/preview.frag); ColourMap's values are 1..3.
+constexpr int kPackedRgbMap = 4;
+
+}  // namespace
+
 // Push constants; layout matches `Params` in shaders/preview.frag (vec4/ivec4 only: no padding).
-struct PushConstants {
+struct PreviewDrawer::PushConstants {
   float xform[4];
   float size01[4];
   float size2[4];
@@ -21,13 +27,6 @@ struct PushConstants {
   float mparam[4];
   float weights[4];
 };
-static_assert(sizeof(PushConstants) == 112, "push constants must stay within the 128-byte minimum");
-
-constexpr float kBackgroundGrey = 0.16f;
-// Map id of RGB packed to RGBA8 words (shaders/preview.frag); ColourMap's values are 1..3.
-constexpr int kPackedRgbMap = 4;
-
-}  // namespace
 
 PreviewDrawer::PreviewDrawer(PreviewScene* scene, FailFn fail) : m_scene(scene), m_fail(std::move(fail)) {}
 
@@ -306,137 +305,155 @@ void PreviewDrawer::writeDescriptors(FrameResources& fr) {
 
 int PreviewDrawer::record(VkCommandBuffer cmd, VkFramebuffer framebuffer, QSize sz, qreal dpr, int slot) {
   FrameResources* fr = m_failed || m_frames.empty() ? nullptr : &m_frames[size_t(std::max(0, slot)) % m_frames.size()];
+  SlotRequests req;
+  PushConstants pc{};
+  const int shownFrame = fr ? planSlots(sz, dpr, req, pc) : -1;
+  if (fr && !uploadSlots(cmd, *fr, req)) fr = nullptr;
+  const PipelineKey pipeKey = slotParameters(req, pc);
+  // Without a picture to draw, the default pass clears to the background instead.
+  const VkPipeline pipe = fr && req[0].frames ? pipeline(pipeKey) : VK_NULL_HANDLE;
+  recordPass(cmd, framebuffer, sz, pipe, fr, pc);
+  return fr ? shownFrame : -1;
+}
 
-  // Decide what each of the three slots shows.
+// What each of the three slots shows (the primary frame; the A/B secondary or the onion-skin
+// neighbours), their blend weights and the view transform.
+int PreviewDrawer::planSlots(QSize sz, qreal dpr, SlotRequests& req, PushConstants& pc) const {
   const PreviewScene::Snapshot snap = m_scene->snapshot();
   const PreviewParams& p = m_scene->params;
-  std::array<SlotRequest, 3> req;
-  PushConstants pc{};
   const bool havePrimary = snap.primary && !snap.primary->empty() && snap.primary->width > 0;
-  int shownFrame = -1;
-  if (fr && havePrimary) {
-    const FramesPtr& prim = snap.primary;
-    const int cur = clampFrame(*prim, p.frame);
-    shownFrame = cur;
-    // Uploads only the channels the map reads: RGB 1..3, heat the chosen one, wheel dx/dy.
-    auto request = [&](const FramesPtr& f, uint64_t gen, bool secondary, int frame, ColourMap map) {
-      SlotRequest r;
-      r.frames = f;
-      r.map = int(map);
-      const int chan = std::clamp(p.noiseChannel, 0, f->channels - 1);
-      r.key = {f.get(), gen, clampFrame(*f, frame), map == ColourMap::Heat ? chan : 0,
-               map == ColourMap::Heat ? 1 : (map == ColourMap::Wheel ? std::min(2, f->channels) : std::min(3, f->channels)),
-               map == ColourMap::Rgb};
-      r.param = m_scene->mapParameter(f, gen, secondary, frame, map, chan);
-      return r;
-    };
-    const ColourMap map0 = colourMapFor(p.mode, prim->kind);
-    req[0] = request(prim, snap.primaryGen, false, cur, map0);
-    int mode = 0;
-    if (p.mode == PreviewMode::SplitAB && snap.secondary && !snap.secondary->empty()) {
-      mode = 1;
-      req[1] = request(snap.secondary, snap.secondaryGen, true, p.frame, colourMapFor(p.mode, snap.secondary->kind));
-    } else if (p.mode == PreviewMode::OnionSkin) {
-      mode = 2;
-      const float a = float(std::clamp(p.onionAlpha, 0.0, 0.5));
-      pc.weights[1] = cur > 0 ? a : 0.f;
-      pc.weights[2] = cur + 1 < prim->count ? a : 0.f;
-      if (pc.weights[1] > 0.f) req[1] = request(prim, snap.primaryGen, false, cur - 1, map0);
-      if (pc.weights[2] > 0.f) req[2] = request(prim, snap.primaryGen, false, cur + 1, map0);
-    }
-    pc.weights[0] = 1.f - pc.weights[1] - pc.weights[2];
-    pc.maps[3] = mode;
-
-    const QSize image(prim->width, prim->height);
-    const ViewLayout l = m_scene->layout(QSizeF(sz) / dpr, image);
-    pc.xform[0] = float(l.origin.x() * dpr);
-    pc.xform[1] = float(l.origin.y() * dpr);
-    pc.xform[2] = float(l.scale * dpr);
-    pc.xform[3] = float((l.origin.x() + p.splitFraction * image.width() * l.scale) * dpr);
-    pc.size2[2] = kBackgroundGrey;
-    pc.size2[3] = float(std::max(1.0, dpr));
+  if (!havePrimary) return -1;
+  const FramesPtr& prim = snap.primary;
+  const int cur = clampFrame(*prim, p.frame);
+  // Uploads only the channels the map reads: RGB 1..3, heat the chosen one, wheel dx/dy.
+  auto request = [&](const FramesPtr& f, uint64_t gen, bool secondary, int frame, ColourMap map) {
+    SlotRequest r;
+    r.frames = f;
+    r.map = int(map);
+    const int chan = std::clamp(p.noiseChannel, 0, f->channels - 1);
+    r.key = {f.get(), gen, clampFrame(*f, frame), map == ColourMap::Heat ? chan : 0,
+             map == ColourMap::Heat ? 1 : (map == ColourMap::Wheel ? std::min(2, f->channels) : std::min(3, f->channels)),
+             map == ColourMap::Rgb};
+    r.param = m_scene->mapParameter(f, gen, secondary, frame, map, chan);
+    return r;
+  };
+  const ColourMap map0 = colourMapFor(p.mode, prim->kind);
+  req[0] = request(prim, snap.primaryGen, false, cur, map0);
+  int mode = 0;
+  if (p.mode == PreviewMode::SplitAB && snap.secondary && !snap.secondary->empty()) {
+    mode = 1;
+    req[1] = request(snap.secondary, snap.secondaryGen, true, p.frame, colourMapFor(p.mode, snap.secondary->kind));
+  } else if (p.mode == PreviewMode::OnionSkin) {
+    mode = 2;
+    const float a = float(std::clamp(p.onionAlpha, 0.0, 0.5));
+    pc.weights[1] = cur > 0 ? a : 0.f;
+    pc.weights[2] = cur + 1 < prim->count ? a : 0.f;
+    if (pc.weights[1] > 0.f) req[1] = request(prim, snap.primaryGen, false, cur - 1, map0);
+    if (pc.weights[2] > 0.f) req[2] = request(prim, snap.primaryGen, false, cur + 1, map0);
   }
+  pc.weights[0] = 1.f - pc.weights[1] - pc.weights[2];
+  pc.maps[3] = mode;
 
-  // Upload changed slots (and 1x1 placeholders for unused ones: every binding must be valid).
-  if (fr) {
-    const VkDeviceSize maxRange = m_maxStorageBufferRange;
-    std::array<size_t, 3> bytes{};  // 0 = slot unchanged
-    for (size_t s = 0; s < 3; ++s) {
-      const SlotBuffer& buf = fr->slotBuffers[s];
-      if (!req[s].frames) {
-        if (!buf.valid) bytes[s] = 16;  // placeholder: four zero floats
-      } else if (!buf.valid || !(buf.key == req[s].key)) {
-        bytes[s] = req[s].key.bytes(req[s].frames->width, req[s].frames->height);
-      }
+  const QSize image(prim->width, prim->height);
+  const ViewLayout l = m_scene->layout(QSizeF(sz) / dpr, image);
+  pc.xform[0] = float(l.origin.x() * dpr);
+  pc.xform[1] = float(l.origin.y() * dpr);
+  pc.xform[2] = float(l.scale * dpr);
+  pc.xform[3] = float((l.origin.x() + p.splitFraction * image.width() * l.scale) * dpr);
+  pc.size2[2] = kBackgroundGrey;
+  pc.size2[3] = float(std::max(1.0, dpr));
+  return cur;
+}
+
+// Uploads the slots whose content changed, and 1x1 placeholders for unused ones (every binding
+// must be valid). False after a failure, which has been reported.
+bool PreviewDrawer::uploadSlots(VkCommandBuffer cmd, FrameResources& fr, const SlotRequests& req) {
+  const VkDeviceSize maxRange = m_maxStorageBufferRange;
+  std::array<size_t, 3> bytes{};  // 0 = slot unchanged
+  for (size_t s = 0; s < 3; ++s) {
+    const SlotBuffer& buf = fr.slotBuffers[s];
+    if (!req[s].frames) {
+      if (!buf.valid) bytes[s] = 16;  // placeholder: four zero floats
+    } else if (!buf.valid || !(buf.key == req[s].key)) {
+      bytes[s] = req[s].key.bytes(req[s].frames->width, req[s].frames->height);
     }
-    // Pass 1: slot buffers sized; staging needed only for those the CPU cannot map.
-    VkDeviceSize stagingBytes = 0;
-    for (size_t s = 0; fr && s < 3; ++s) {
-      if (!bytes[s]) continue;
-      SlotBuffer& buf = fr->slotBuffers[s];
-      const VkBuffer oldBuffer = buf.buffer;
-      if (bytes[s] > maxRange || !ensureSlotBuffer(buf, bytes[s])) {
-        fail(QString::fromUtf8("Vulkan preview: cannot allocate a %1 MB frame buffer (device limit %2 MB)")
-                 .arg(double(bytes[s]) / 1e6, 0, 'f', 1).arg(double(maxRange) / 1e6, 0, 'f', 1));
-        fr = nullptr;
-        break;
-      }
-      if (buf.buffer != oldBuffer) fr->descriptorsDirty = true;
-      if (!buf.mapped) stagingBytes += bytes[s];
-    }
-    if (fr && stagingBytes > 0 && !ensureStaging(*fr, stagingBytes)) {
-      fail(QString::fromUtf8("Vulkan preview: out of memory for a %1 MB staging buffer").arg(double(stagingBytes) / 1e6, 0, 'f', 1));
-      fr = nullptr;
-    }
-    // Pass 2: copy the channels in. Mapped (unified-memory) buffers take the memcpy directly: no
-    // staging copy, which on lavapipe would be a second full-frame memcpy. Host-coherent writes
-    // before vkQueueSubmit are visible to the device without a barrier.
-    VkDeviceSize offset = 0;
-    for (size_t s = 0; fr && s < 3; ++s) {
-      if (!bytes[s]) continue;
-      SlotBuffer& buf = fr->slotBuffers[s];
-      char* dst = buf.mapped ? static_cast<char*>(buf.mapped) : static_cast<char*>(fr->stagingMapped) + offset;
-      if (!req[s].frames) {
-        std::memset(dst, 0, bytes[s]);
-        buf.key = SlotKey{};
-      } else {
-        // Channels are contiguous in FrameBuffer, so the chosen ones are one block.
-        const FrameBuffer& f = *req[s].frames;
-        const size_t plane = size_t(f.width) * f.height;
-        const float* src = f.frame(req[s].key.frame) + size_t(req[s].key.firstChannel) * plane;
-        if (req[s].key.packed)
-          packRgb(src, plane, req[s].key.layers, reinterpret_cast<uint32_t*>(dst));
-        else
-          std::memcpy(dst, src, bytes[s]);
-        buf.key = req[s].key;
-        ++m_uploads;
-      }
-      buf.valid = true;
-      if (buf.mapped) continue;
-      // The previous draw that read this buffer (same frame slot) has finished (fence), but
-      // order the copy after any shader read all the same, then make the write visible.
-      VkBufferMemoryBarrier b{};
-      b.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER;
-      b.srcAccessMask = VK_ACCESS_SHADER_READ_BIT;
-      b.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-      b.srcQueueFamilyIndex = b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-      b.buffer = buf.buffer;
-      b.offset = 0;
-      b.size = VK_WHOLE_SIZE;
-      m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0,
-                                       nullptr, 1, &b, 0, nullptr);
-      VkBufferCopy region{offset, 0, bytes[s]};
-      m_devFuncs->vkCmdCopyBuffer(cmd, fr->staging, buf.buffer, 1, &region);
-      b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-      b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
-      m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0,
-                                       nullptr, 1, &b, 0, nullptr);
-      offset += bytes[s];
-    }
-    if (fr && fr->descriptorsDirty) writeDescriptors(*fr);
   }
+  // Pass 1: slot buffers sized; staging needed only for those the CPU cannot map.
+  VkDeviceSize stagingBytes = 0;
+  for (size_t s = 0; s < 3; ++s) {
+    if (!bytes[s]) continue;
+    SlotBuffer& buf = fr.slotBuffers[s];
+    const VkBuffer oldBuffer = buf.buffer;
+    if (bytes[s] > maxRange || !ensureSlotBuffer(buf, bytes[s])) {
+      fail(QString::fromUtf8("Vulkan preview: cannot allocate a %1 MB frame buffer (device limit %2 MB)")
+               .arg(double(bytes[s]) / 1e6, 0, 'f', 1).arg(double(maxRange) / 1e6, 0, 'f', 1));
+      return false;
+    }
+    if (buf.buffer != oldBuffer) fr.descriptorsDirty = true;
+    if (!buf.mapped) stagingBytes += bytes[s];
+  }
+  if (stagingBytes > 0 && !ensureStaging(fr, stagingBytes)) {
+    fail(QString::fromUtf8("Vulkan preview: out of memory for a %1 MB staging buffer").arg(double(stagingBytes) / 1e6, 0, 'f', 1));
+    return false;
+  }
+  // Pass 2: copy the channels in. Mapped (unified-memory) buffers take the memcpy directly: no
+  // staging copy, which on lavapipe would be a second full-frame memcpy. Host-coherent writes
+  // before vkQueueSubmit are visible to the device without a barrier.
+  VkDeviceSize offset = 0;
+  for (size_t s = 0; s < 3; ++s) {
+    if (!bytes[s]) continue;
+    SlotBuffer& buf = fr.slotBuffers[s];
+    char* dst = buf.mapped ? static_cast<char*>(buf.mapped) : static_cast<char*>(fr.stagingMapped) + offset;
+    if (!req[s].frames) {
+      std::memset(dst, 0, bytes[s]);
+      buf.key = SlotKey{};
+    } else {
+      // Channels are contiguous in FrameBuffer, so the chosen ones are one block.
+      const FrameBuffer& f = *req[s].frames;
+      const size_t plane = size_t(f.width) * f.height;
+      const float* src = f.frame(req[s].key.frame) + size_t(req[s].key.firstChannel) * plane;
+      if (req[s].key.packed)
+        packRgb(src, plane, req[s].key.layers, reinterpret_cast<uint32_t*>(dst));
+      else
+        std::memcpy(dst, src, bytes[s]);
+      buf.key = req[s].key;
+      ++m_uploads;
+    }
+    buf.valid = true;
+    if (buf.mapped) continue;
+    recordStagingCopy(cmd, fr.staging, offset, buf.buffer, bytes[s]);
+    offset += bytes[s];
+  }
+  if (fr.descriptorsDirty) writeDescriptors(fr);
+  return true;
+}
 
-  // Per-slot sizes and map parameters (slots that are unused keep harmless defaults).
+// Copies `bytes` at `stagingOffset` of the staging buffer into a slot buffer, between barriers.
+void PreviewDrawer::recordStagingCopy(VkCommandBuffer cmd, VkBuffer staging, VkDeviceSize stagingOffset,
+                                      VkBuffer slotBuffer, VkDeviceSize bytes) {
+  // The previous draw that read this buffer (same frame slot) has finished (fence), but
+  // order the copy after any shader read all the same, then make the write visible.
+  VkBufferMemoryBarrier b{};
+  b.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER;
+  b.srcAccessMask = VK_ACCESS_SHADER_READ_BIT;
+  b.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  b.srcQueueFamilyIndex = b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  b.buffer = slotBuffer;
+  b.offset = 0;
+  b.size = VK_WHOLE_SIZE;
+  m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0,
+                                   nullptr, 1, &b, 0, nullptr);
+  VkBufferCopy region{stagingOffset, 0, bytes};
+  m_devFuncs->vkCmdCopyBuffer(cmd, staging, slotBuffer, 1, &region);
+  b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+  m_devFuncs->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0,
+                                   nullptr, 1, &b, 0, nullptr);
+}
+
+// Per-slot sizes and map parameters into `pc` (slots that are unused keep harmless defaults), and
+// the pipeline specialisation the slots need.
+PreviewDrawer::PipelineKey PreviewDrawer::slotParameters(const SlotRequests& req, PushConstants& pc) {
   PipelineKey pipeKey{};
   pipeKey[0] = pc.maps[3];
   for (size_t s = 0; s < 3; ++s) {
@@ -451,9 +468,13 @@ int PreviewDrawer::record(VkCommandBuffer cmd, VkFramebuffer framebuffer, QSize 
     pipeKey[1 + 2 * s] = packed ? kPackedRgbMap : (req[s].frames ? req[s].map : int(ColourMap::Rgb));
     pipeKey[2 + 2 * s] = packed ? 1 : (req[s].frames ? req[s].key.layers : 1);
   }
+  return pipeKey;
+}
 
-  // Without a picture to draw, the default pass clears to the background instead.
-  const VkPipeline pipe = fr && req[0].frames ? pipeline(pipeKey) : VK_NULL_HANDLE;
+// The render pass: the full-screen triangle with `pipe`, or only the clear without one.
+void PreviewDrawer::recordPass(VkCommandBuffer cmd, VkFramebuffer framebuffer, QSize sz, VkPipeline pipe,
+                               const FrameResources* fr, const PushConstants& pc) {
+  static_assert(sizeof(PushConstants) == 112, "push constants must stay within the 128-byte minimum");
   VkClearValue clear[3]{};
   clear[0].color = {{kBackgroundGrey, kBackgroundGrey, kBackgroundGrey, 1.f}};
   clear[1].depthStencil = {1.f, 0};
@@ -478,7 +499,6 @@ int PreviewDrawer::record(VkCommandBuffer cmd, VkFramebuffer framebuffer, QSize 
     m_devFuncs->vkCmdDraw(cmd, 3, 1, 0, 0);
   }
   m_devFuncs->vkCmdEndRenderPass(cmd);
-  return fr ? shownFrame : -1;
 }
 
 void PreviewDrawer::destroyFrameResources(FrameResources& fr) {

@@ -114,8 +114,20 @@ class PreviewDrawer {
     float param = 1.f;
   };
 
+  using SlotRequests = std::array<SlotRequest, 3>;
+  // Push constants: `Params` of shaders/preview.frag (defined in the .cpp).
+  struct PushConstants;
+
   // Pipelines are specialised per (mode, map and layer count of each slot) and made on first use.
   using PipelineKey = std::array<int, 7>;
+  // The steps of record(), in order.
+  int planSlots(QSize pixels, qreal dpr, SlotRequests& req, PushConstants& pc) const;
+  bool uploadSlots(VkCommandBuffer cmd, FrameResources& fr, const SlotRequests& req);
+  void recordStagingCopy(VkCommandBuffer cmd, VkBuffer staging, VkDeviceSize stagingOffset, VkBuffer slotBuffer,
+                         VkDeviceSize bytes);
+  static PipelineKey slotParameters(const SlotRequests& req, PushConstants& pc);
+  void recordPass(VkCommandBuffer cmd, VkFramebuffer framebuffer, QSize pixels, VkPipeline pipe,
+                  const FrameResources* fr, const PushConstants& pc);
   VkPipeline pipeline(const PipelineKey& key);
   VkShaderModule loadShader(const QString& path);
   uint32_t memoryType(uint32_t typeBits, VkMemoryPropertyFlags props) const;
