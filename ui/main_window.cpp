@@ -260,6 +260,7 @@ void MainWindow::syncFromProject() {
   m_timeline->setFrameCount(p.frames);
   m_timeline->setFps(int(std::lround(p.fps)));
   m_scene->setObjects(m_doc->canvasObjects(), currentFrame(), p.frames);
+  syncObjectSprites();
 
   RenderValues rv;
   rv.prompt = QString::fromStdString(p.prompt);

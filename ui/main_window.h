@@ -43,6 +43,7 @@ class JobController;
 class JobProgressBar;
 class ModelDock;
 class NoiseDock;
+class ObjectSprites;
 class PreviewWidget;
 class ProjectDocument;
 class PropertiesDock;
@@ -174,8 +175,11 @@ class MainWindow : public QMainWindow {
   void invertMask();
   void clearMask();
   void syncMaskOverlay();
-  // main_window_plan.cpp: the Plan menu (model-painted background/objects, re-rolls).
+  // main_window_plan.cpp: the Plan menu (model-painted background/objects, re-rolls); the
+  // objects' pictures on the canvas; an image dropped on an object becomes its picture.
   void buildPlanMenu();
+  void syncObjectSprites();
+  bool dropImageOnObject(const QString& path, QPoint windowPos);
   // main_window_files.cpp
   bool maybeSave();
   bool loadImageSource(const QString& path);
@@ -219,6 +223,7 @@ class MainWindow : public QMainWindow {
   PreviewWidget* m_preview = nullptr;
   JobProgressBar* m_progress = nullptr;
   JobController* m_jobs = nullptr;
+  ObjectSprites* m_sprites = nullptr;
   RecentFiles* m_recent = nullptr;
   std::unique_ptr<RecoveryStore> m_recovery;
   QActionGroup* m_toolGroup = nullptr;

@@ -282,6 +282,12 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
 
 void MainWindow::dropEvent(QDropEvent* e) {
   if (!e->mimeData()->hasUrls()) return;
+  // One picture dropped on an object's box becomes that object's picture (main_window_plan.cpp).
+  const QList<QUrl> urls = e->mimeData()->urls();
+  if (urls.size() == 1 && dropImageOnObject(urls.front().toLocalFile(), e->position().toPoint())) {
+    e->acceptProposedAction();
+    return;
+  }
   bool any = false;
   for (const QUrl& u : e->mimeData()->urls()) any |= openFile(u.toLocalFile());
   if (any) e->acceptProposedAction();

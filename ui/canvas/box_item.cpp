@@ -39,6 +39,12 @@ void BoxItem::setKeyframeHere(bool on) {
   update();
 }
 
+void BoxItem::setSprite(const QImage& sprite) {
+  if (sprite.cacheKey() == m_sprite.cacheKey()) return;
+  m_sprite = sprite;
+  update();
+}
+
 double BoxItem::handleSize() const {
   // Handles keep their on-screen size whatever the zoom.
   const auto views = scene() ? scene()->views() : QList<QGraphicsView*>();
@@ -58,8 +64,12 @@ void BoxItem::paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) {
   pen.setWidthF(isSelected() ? 2.0 : 1.5);
   pen.setCosmetic(true);
   if (!m_keyHere) pen.setStyle(Qt::DashLine);  // solid where a keyframe sits on this frame
+  if (!m_sprite.isNull()) {
+    p->setRenderHint(QPainter::SmoothPixmapTransform, true);
+    p->drawImage(m_rect, m_sprite);
+  }
   p->setPen(pen);
-  p->setBrush(QColor(m_colour.red(), m_colour.green(), m_colour.blue(), 40));
+  p->setBrush(m_sprite.isNull() ? QBrush(QColor(m_colour.red(), m_colour.green(), m_colour.blue(), 40)) : QBrush(Qt::NoBrush));
   p->drawRect(m_rect);
   if (!m_label.isEmpty()) {
     QFont f = p->font();

@@ -5,6 +5,7 @@
 // when the Project changes, CanvasScene calls setBox() to bring it back in line. UI thread only.
 
 #include <QGraphicsObject>
+#include <QImage>
 
 namespace ns::ui {
 
@@ -23,6 +24,10 @@ class BoxItem : public QGraphicsObject {
   QString label() const { return m_label; }
   void setColour(const QColor& c);
   void setKeyframeHere(bool on);  // the current frame is one of the object's keyframes
+  // The object's picture (a model-painted sprite or an image file), drawn stretched over the box
+  // as the sketch draws it; null = the outline only (flat shapes).
+  void setSprite(const QImage& sprite);
+  const QImage& sprite() const { return m_sprite; }
   Grip gripAt(const QPointF& scenePos) const;
 
   QRectF boundingRect() const override;
@@ -51,6 +56,7 @@ class BoxItem : public QGraphicsObject {
   QRectF m_rect;
   QString m_label;
   QColor m_colour{255, 200, 60};
+  QImage m_sprite;
   bool m_keyHere = false;
   Grip m_grip = Grip::None;
   QPointF m_pressPos;
