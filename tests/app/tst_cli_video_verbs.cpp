@@ -40,7 +40,7 @@ bool contains(const std::string& s, const std::string& p) { return s.find(p) != 
 std::string writeProject() {
   const std::string path = tempRoot() + "/ball.nsproj";
   std::ofstream(path) << R"({"schema_version": 1, "canvas": {"width": 32, "height": 32}, "fps": 8, "frames": 6,
-    "prompt": "a red ball", "seed": 3, "background": {"kind": "colour", "colour": "#80a060"},
+    "prompt": "a red ball", "seed": 3, "model": "builtin", "background": {"kind": "colour", "colour": "#80a060"},
     "objects": [{"id": "ball", "prompt": "a red ball", "z": 0, "source": {"kind": "shape", "shape": "ball", "colour": "red"},
       "trajectory": {"interpolation": "linear", "keyframes": [{"frame": 0, "box": [0.05, 0.3, 0.4, 0.7]},
                                                               {"frame": 5, "box": [0.55, 0.3, 0.9, 0.7]}]}}],

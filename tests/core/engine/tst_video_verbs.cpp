@@ -223,7 +223,7 @@ void TstVideoVerbs::editFriendlyInversionOfAClipReconstructsIt() {
     const at::Tensor expect = (video.codec->decode(inv->noise->x0) + 1.0) * 0.5;  // frames are [0,1]
     const double err = maxDiff(ns::framesToTensor(out->frames), expect.clamp(0.0, 1.0));
     qInfo("edit-friendly clip reconstruction (%s): max error %.3g", windowed ? "windows of 4" : "one window", err);
-    QVERIFY2(err < 1e-4, std::to_string(err));
+    QVERIFY2(err < 1e-4, std::to_string(err));  // measured ~2e-6 (float rounding through the VAE decoder)
   }
   // Window settings no window can have: refused as bad input before any work.
   ns::JobContext ctx;

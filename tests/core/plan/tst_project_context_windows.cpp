@@ -8,7 +8,7 @@
 namespace {
 
 std::string withContext(const std::string& contextJson) {
-  return R"({"schema_version": 1, "canvas": {"width": 64, "height": 64}, "fps": 8, "frames": 4, "prompt": "x",
+  return R"({"schema_version": 1, "canvas": {"width": 64, "height": 64}, "fps": 8, "frames": 4, "prompt": "x", "model": "builtin",
              "seed": 1, "background": {"kind": "colour", "colour": "#ffffff"}, "objects": [],
              "render": {"steps": 10, "context_windows": )" +
          contextJson + "}}";
