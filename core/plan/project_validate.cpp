@@ -135,7 +135,9 @@ std::vector<std::string> Project::problems(const ProjectLoadOptions& options) co
   // Window lengths above the motion module's position table are refused when the model is known
   // (framesDenoiserFor); here only what no model accepts.
   c.intRange("render.context_windows.length", render.context.length, 1, 1024);
-  c.intRange("render.context_windows.overlap", render.context.overlap, 0, std::max<int64_t>(0, render.context.length - 1));
+  // The overlap only counts when no stride is given (the stride is then length - overlap).
+  c.intRange("render.context_windows.overlap", render.context.overlap, 0,
+             render.context.stride > 0 ? INT32_MAX : std::max<int64_t>(0, render.context.length - 1));
   c.intRange("render.context_windows.stride", render.context.stride, 0, render.context.length);
 
   c.intRange("inversion.skip", inversion.skip, 0, std::max(0, render.steps - 1));
