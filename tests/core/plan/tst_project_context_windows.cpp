@@ -61,6 +61,10 @@ void TstProjectContextWindows::settingsRoundTrip() {
   QCOMPARE(partial->render.context.length, int64_t(8));
   QCOMPARE(partial->render.context.overlap, int64_t(4));
   QVERIFY(partial->render.fusion == ns::WindowFusion::FreeNoise);
+  // With a stride the overlap is not used: the default overlap 4 may exceed a short length.
+  auto strided = ns::Project::fromJsonText(withContext(R"({"length": 4, "stride": 2, "loop": true})"));
+  QVERIFY2(strided.ok(), strided.ok() ? "" : strided.error().message);
+  QCOMPARE(strided->render.context.effectiveStride(), int64_t(2));
 }
 
 void TstProjectContextWindows::badSettingsAreRefused() {
