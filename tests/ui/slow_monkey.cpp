@@ -11,7 +11,8 @@
 //     check, when the model, the first renders and Qt's caches are in);
 //   - no crash, no hang: modal dialogs and popups are closed by a timer.
 // Default: 3000 actions (about a minute; 500 took 13 s at load 16). Long mode: NS_MONKEY_SECONDS=600 (runs until the time
-// is up) or NS_MONKEY_ACTIONS=N; NS_MONKEY_SEED picks the sequence (default 1). On a failure the
+// is up) or NS_MONKEY_ACTIONS=N; NS_MONKEY_SEED picks the sequence (default 1); NS_MONKEY_TRACE=1
+// prints each action as it starts (for crashes). On a failure the
 // last actions are printed, so the seed reproduces it. Run by CTest as slow_monkey (README).
 #include "tests/support/ns_test.h"
 
@@ -46,6 +47,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -200,6 +202,10 @@ void TstMonkey::cleanupTestCase() {
 }
 
 void TstMonkey::note(const QString& what) {
+  // NS_MONKEY_TRACE=1 prints every action as it starts: a crash (no QVERIFY message) then shows
+  // what the window was doing.
+  static const bool trace = qEnvironmentVariableIntValue("NS_MONKEY_TRACE") == 1;
+  if (trace) std::fprintf(stderr, "monkey: %s\n", qPrintable(what));
   m_recent.push_back(what);
   if (m_recent.size() > 40) m_recent.pop_front();
 }

@@ -18,10 +18,14 @@ BoxItem::BoxItem(const QString& id, QGraphicsItem* parent) : QGraphicsObject(par
 }
 
 void BoxItem::setBox(const QRectF& rect) {
-  if (rect == m_rect) return;
+  const double h = viewHandleSize();
+  if (rect == m_rect && h == m_handle) return;
   prepareGeometryChange();
   m_rect = rect;
+  m_handle = h;
 }
+
+void BoxItem::syncHandleSize() { setBox(m_rect); }
 
 void BoxItem::setLabel(const QString& text) {
   m_label = text;
@@ -45,7 +49,7 @@ void BoxItem::setSprite(const QImage& sprite) {
   update();
 }
 
-double BoxItem::handleSize() const {
+double BoxItem::viewHandleSize() const {
   // Handles keep their on-screen size whatever the zoom.
   const auto views = scene() ? scene()->views() : QList<QGraphicsView*>();
   const double scale = views.isEmpty() ? 1.0 : views.first()->transform().m11();

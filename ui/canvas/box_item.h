@@ -19,6 +19,11 @@ class BoxItem : public QGraphicsObject {
 
   const QString& id() const { return m_id; }
   void setBox(const QRectF& rect);  // scene pixels
+  // The handles and label keep their on-screen size, so the bounding rect depends on the view's
+  // zoom: CanvasView calls this after every zoom change. (It must go through
+  // prepareGeometryChange: a rect that changed behind the scene's back left deleted boxes in its
+  // BSP index, and painting crashed — found by slow_monkey.)
+  void syncHandleSize();
   QRectF box() const { return m_rect; }
   void setLabel(const QString& text);
   QString label() const { return m_label; }
@@ -49,11 +54,13 @@ class BoxItem : public QGraphicsObject {
   void hoverMoveEvent(QGraphicsSceneHoverEvent* e) override;
 
  private:
-  double handleSize() const;  // kHandle in scene units for the current view scale
+  double handleSize() const { return m_handle; }  // kHandle in scene units, as of the last sync
+  double viewHandleSize() const;                  // kHandle in scene units for the view's scale now
   QRectF dragged(const QPointF& scenePos) const;
 
   QString m_id;
   QRectF m_rect;
+  double m_handle = kHandle;
   QString m_label;
   QColor m_colour{255, 200, 60};
   QImage m_sprite;

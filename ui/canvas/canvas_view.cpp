@@ -2,6 +2,7 @@
 
 #include <QWheelEvent>
 
+#include "ui/canvas/box_item.h"
 #include "ui/canvas/canvas_scene.h"
 
 namespace ns::ui {
@@ -18,11 +19,19 @@ CanvasView::CanvasView(CanvasScene* scene, QWidget* parent) : QGraphicsView(scen
 void CanvasView::fitCanvas() {
   m_userZoomed = false;
   fitInView(sceneRect().adjusted(-8, -8, 8, 8), Qt::KeepAspectRatio);
+  syncItemsToZoom();
+}
+
+void CanvasView::syncItemsToZoom() {
+  if (!scene()) return;
+  for (QGraphicsItem* item : scene()->items())
+    if (auto* box = dynamic_cast<BoxItem*>(item)) box->syncHandleSize();
 }
 
 void CanvasView::resizeEvent(QResizeEvent* e) {
   QGraphicsView::resizeEvent(e);
   if (!m_userZoomed) fitInView(sceneRect().adjusted(-8, -8, 8, 8), Qt::KeepAspectRatio);
+  syncItemsToZoom();
 }
 
 void CanvasView::wheelEvent(QWheelEvent* e) {
@@ -33,6 +42,7 @@ void CanvasView::wheelEvent(QWheelEvent* e) {
   m_userZoomed = true;
   const double f = e->angleDelta().y() > 0 ? 1.15 : 1 / 1.15;
   scale(f, f);
+  syncItemsToZoom();
 }
 
 }  // namespace ns::ui

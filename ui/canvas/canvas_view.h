@@ -19,6 +19,7 @@ class CanvasView : public QGraphicsView {
   void wheelEvent(QWheelEvent* e) override;
 
  private:
+  void syncItemsToZoom();  // boxes' handle sizes follow the zoom (BoxItem::syncHandleSize)
   bool m_userZoomed = false;
 };
 
