@@ -9,6 +9,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,11 @@
 namespace {
 
 namespace fs = std::filesystem;
+
+// Each function runs the trainer two to four times (tens of seconds each on an idle 2-core machine,
+// minutes under a loaded one): raise Qt Test's 5-minute per-function watchdog unless the caller set
+// QTEST_FUNCTION_TIMEOUT, as slow_training.cpp does. Runs before main().
+[[maybe_unused]] const bool kWatchdogRaised = [] { return ::setenv("QTEST_FUNCTION_TIMEOUT", "1800000", 0) == 0; }();
 
 struct Run {
   int code = -1;
