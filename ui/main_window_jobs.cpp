@@ -100,8 +100,10 @@ void MainWindow::connectJobs() {
     if (id == m_modelRequest && m_requestedChoice) {
       m_loadedChoice = std::make_unique<ModelChoice>(*m_requestedChoice);
       const bool builtin = m_loadedChoice->source == ModelSource::Builtin;
-      m_model->setCurrent(builtin ? QStringLiteral("builtin") : m_loadedChoice->path,
-                          builtin ? tr("built-in shapes model") : QFileInfo(m_loadedChoice->path).fileName());
+      QString description = builtin ? tr("built-in shapes model") : QFileInfo(m_loadedChoice->path).fileName();
+      if (!m_loadedChoice->motionModule.isEmpty())
+        description += tr(" + motion %1").arg(QFileInfo(m_loadedChoice->motionModule).fileName());
+      m_model->setCurrent(builtin ? QStringLiteral("builtin") : m_loadedChoice->path, description);
     }
     // Another model may make other noise for the same project (its latent size, its planned parts).
     m_renderNoise = {};

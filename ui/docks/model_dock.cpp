@@ -9,15 +9,19 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QSettings>
 #include <QStandardItemModel>
 #include <QVBoxLayout>
 
 #include "ui/files/drop_classifier.h"
+#include "ui/jobs/model_loader.h"
 
 namespace ns::ui {
 
 namespace {
 constexpr int kErrorRole = Qt::UserRole + 1;  // a list entry's probe error ("" when loadable)
+constexpr const char* kRecentMotionKey = "model/recentMotionModules";
+constexpr int kRecentMotionMax = 5;
 }
 
 ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
@@ -45,6 +49,27 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
   m_device = new QComboBox(body);
   m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
   m_device->setToolTip(tr("Where the model runs (CUDA is offered when a GPU is available)"));
+  m_motion = new QComboBox(body);
+  m_motion->setObjectName(QStringLiteral("motionModule"));
+  m_motion->setToolTip(tr("A motion module makes the model a video model: the frames of a clip are denoised together "
+                          "(temporal attention across frames). The built-in one goes with the built-in model, "
+                          "AnimateDiff files with Stable Diffusion 1.5 checkpoints."));
+  m_motion->addItem(tr("None (image model)"), QString());
+  if (const QString builtin = builtinMotionModulePath(); !builtin.isEmpty()) {
+    m_motion->addItem(tr("Built-in motion (shapes video)"), builtin);
+    m_motion->setItemData(m_motion->count() - 1, builtin, Qt::ToolTipRole);
+  }
+  for (const QString& file : QSettings().value(QString::fromLatin1(kRecentMotionKey)).toStringList())
+    if (QFileInfo::exists(file) && m_motion->findData(file) < 0) {
+      m_motion->addItem(QFileInfo(file).fileName(), file);
+      m_motion->setItemData(m_motion->count() - 1, file, Qt::ToolTipRole);
+    }
+  m_motionFile = new QPushButton(tr("File…"), body);
+  m_motionFile->setObjectName(QStringLiteral("motionModuleFile"));
+  m_motionFile->setToolTip(tr("Choose a motion-module file (AnimateDiff v2/v3 .safetensors/.ckpt, or a built-in one)"));
+  auto* motionRow = new QHBoxLayout;
+  motionRow->addWidget(m_motion, 1);
+  motionRow->addWidget(m_motionFile);
   m_load = new QPushButton(tr("Load model"), body);
   m_load->setToolTip(tr("Load the chosen model on the model thread; the one loaded before stays until it is ready"));
   m_status = new QLabel(tr("No model loaded."), body);
@@ -56,6 +81,7 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
   column->addWidget(m_installed);
   column->addLayout(packRow);
   auto* form = new QFormLayout;
+  form->addRow(tr("Motion"), motionRow);
   form->addRow(tr("Device"), m_device);
   column->addLayout(form);
   column->addWidget(m_load);
@@ -92,8 +118,32 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent) {
     m_pack->setChecked(true);  // picking a listed model chooses it
     m_packDir->setText(path);
   });
+  connect(m_motionFile, &QPushButton::clicked, this, [this] {
+    const QString file = QFileDialog::getOpenFileName(this, tr("Motion module"), QString(),
+                                                      tr("Motion modules (*.safetensors *.ckpt *.pt *.pth)"));
+    if (!file.isEmpty()) addMotionModuleFile(file);
+  });
   setInstalledPacks({});
   connect(m_load, &QPushButton::clicked, this, [this] { emit loadRequested(choice()); });
+}
+
+void ModelDock::addMotionModuleFile(const QString& path) {
+  const QString file = QFileInfo(path).absoluteFilePath();
+  int i = m_motion->findData(file);
+  if (i < 0) {
+    // After "None" and the built-in entry, newest first.
+    const int at = m_motion->findData(builtinMotionModulePath()) > 0 ? 2 : 1;
+    m_motion->insertItem(at, QFileInfo(file).fileName(), file);
+    m_motion->setItemData(at, file, Qt::ToolTipRole);
+    i = at;
+  }
+  m_motion->setCurrentIndex(i);
+  if (file == builtinMotionModulePath()) return;  // always offered; not a "recent" file
+  QStringList recent = QSettings().value(QString::fromLatin1(kRecentMotionKey)).toStringList();
+  recent.removeAll(file);
+  recent.prepend(file);
+  while (recent.size() > kRecentMotionMax) recent.removeLast();
+  QSettings().setValue(QString::fromLatin1(kRecentMotionKey), recent);
 }
 
 void ModelDock::setCudaAvailable(bool available) {
@@ -134,6 +184,8 @@ void ModelDock::setChoice(const ModelChoice& c) {
   m_packDir->setText(c.path);
   const int i = m_device->findData(c.device);
   m_device->setCurrentIndex(i >= 0 ? i : 0);
+  if (c.motionModule.isEmpty()) m_motion->setCurrentIndex(0);
+  else addMotionModuleFile(c.motionModule);
 }
 
 ModelChoice ModelDock::choice() const {
@@ -143,6 +195,7 @@ ModelChoice ModelDock::choice() const {
              : classifyDrop(c.path) == DropKind::SdCheckpoint ? ModelSource::Checkpoint
                                                               : ModelSource::Pack;
   c.device = m_device->currentData().toString();
+  c.motionModule = m_motion->currentData().toString();
   return c;
 }
 

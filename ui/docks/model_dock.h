@@ -5,6 +5,9 @@
 // model folder with family and size (ModelListEntry, probed off the UI thread); an entry that
 // failed to probe shows its error and cannot be loaded. "Load" emits loadRequested; the actual
 // loading is a JobController job; the dock shows the model that is loaded now (setCurrent).
+// The Motion row adds a motion module (none, the built-in one, or a file the user chose; files
+// chosen are remembered in QSettings, newest first): with one the model is loaded as a video
+// model that denoises a clip's frames jointly.
 // UI thread only.
 
 #include <QDockWidget>
@@ -43,6 +46,9 @@ class ModelDock : public QDockWidget {
   void setStatus(const QString& text);
   QString status() const;
   QPushButton* loadButton() const { return m_load; }
+  QComboBox* motionModules() const { return m_motion; }
+  // Offers `path` in the Motion row (first among the files), selects it and remembers it.
+  void addMotionModuleFile(const QString& path);
 
  signals:
   void loadRequested(ns::ui::ModelChoice choice);
@@ -58,6 +64,8 @@ class ModelDock : public QDockWidget {
   QLabel* m_status = nullptr;
   QLabel* m_current = nullptr;
   QPushButton* m_browseFile = nullptr;
+  QComboBox* m_motion = nullptr;
+  QPushButton* m_motionFile = nullptr;
   QString m_currentPath;
 };
 

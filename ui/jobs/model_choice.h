@@ -19,6 +19,10 @@ struct ModelChoice {
   ModelSource source = ModelSource::Builtin;
   QString path;                 // for Pack (the folder) and Checkpoint (the file or folder)
   QString device = "cpu";       // "cpu" or "cuda"
+  // A motion-module file that turns the image model into a video model (issue 16): the built-in
+  // one (builtinMotionModulePath()) with the built-in model, an AnimateDiff file with an SD 1.x
+  // checkpoint. "" = the image model alone.
+  QString motionModule;
 };
 
 // One row of the model list: a pack or a checkpoint in the user's model folder.

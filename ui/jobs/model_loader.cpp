@@ -48,8 +48,16 @@ QStringList findInstalledModelPacks(const QString& folder) {
   return packs;
 }
 
+QString builtinMotionModulePath() {
+  const std::string dir = findBuiltinModelDir();
+  if (dir.empty()) return {};
+  const QString file = QString::fromStdString(dir) + QStringLiteral("/motion.safetensors");
+  return QFileInfo::exists(file) ? QFileInfo(file).absoluteFilePath() : QString();
+}
+
 ModelLoaderFn modelLoader(const ModelChoice& choice) {
   const std::string device = choice.device.toStdString();
+  const std::string motion = choice.motionModule.toStdString();
   const std::string path = choice.path.toStdString();
   const ModelSource source = choice.source;
   sd::SdLoadOptions sdOptions;
@@ -68,6 +76,7 @@ ModelLoaderFn modelLoader(const ModelChoice& choice) {
     ModelLoadOptions options;
     options.device = dev;
     options.sd = sdOptions;
+    options.sd.motionModule = motion;  // the loader checks that it goes with this model
     // Read now, on the model thread: what is free when the load starts, not when it was queued.
     if (auto mem = availableMemory(dev)) options.sd.availableBytes = uint64_t(std::max<int64_t>(mem->bytes, 0));
     options.sd.progress = [&ctx](const std::string& part, int done, int total) {

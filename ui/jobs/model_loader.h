@@ -24,5 +24,8 @@ ModelLoaderFn modelLoader(const ModelChoice& choice);
 QString userModelFolder();
 // Sub-folders of `folder` that hold a model.json, sorted by name (absolute paths).
 QStringList findInstalledModelPacks(const QString& folder);
+// The built-in video model's motion modules (motion.safetensors beside the built-in model), "" when
+// the built-in model or that file is not installed.
+QString builtinMotionModulePath();
 
 }  // namespace ns::ui
